@@ -1,0 +1,99 @@
+/**
+ * The one place that wires concrete adapters together: config in, a running TapDesk out.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { TapDeskBot, sorryText } from './bot/tapDeskBot.js';
+import { usesLocalGraph, type Config } from './config.js';
+import { createGraphCredential, GraphDirectory } from './graph/graphDirectory.js';
+import type { Logger } from './logger.js';
+import type { Store } from './ports.js';
+import { startServer } from './server.js';
+import type { Services } from './services.js';
+import { SqliteStore } from './store/sqlite.js';
+import { TeamsMessenger } from './teams/messenger.js';
+import { tenantGuard } from './teams/tenantGuard.js';
+
+export interface TapDeskOptions {
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface RunningTapDesk {
+  url: string;
+  services: Services;
+  /** Graceful stop: drain in-flight turns (bounded), then close the store. */
+  close(drainMs?: number): Promise<void>;
+}
+
+function openStore(config: Readonly<Config>, now: () => Date): Store {
+  if (config.store.kind === 'sqlite') return SqliteStore.open(config.store.path, { now });
+  throw new Error('STORE=azure-tables is not available in this build of TapDesk');
+}
+
+function createAdapter(config: Readonly<Config>, logger: Logger): CloudAdapter {
+  const adapter = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.bot.appId,
+      MicrosoftAppPassword: config.bot.appPassword,
+      // botbuilder insists on an app id for SingleTenant; local mode has none and checks no tokens.
+      MicrosoftAppType: config.bot.appId ? config.bot.appType : 'MultiTenant',
+      MicrosoftAppTenantId: config.bot.appTenantId,
+    }),
+  );
+  adapter.use(tenantGuard(config.tenantId, logger));
+  adapter.onTurnError = async (turn, error) => {
+    const reference = randomUUID();
+    logger.error({ err: error, reference, type: turn.activity.type }, 'turn failed');
+    try {
+      await turn.sendActivity(sorryText(reference));
+    } catch (sendError) {
+      logger.error({ err: sendError, reference }, 'could not tell the user about the failure');
+    }
+  };
+  return adapter;
+}
+
+export async function startTapDesk(
+  config: Readonly<Config>,
+  options: TapDeskOptions,
+): Promise<RunningTapDesk> {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+  const store = openStore(config, now);
+  const directory = new GraphDirectory({
+    baseUrl: config.graph.baseUrl,
+    credential: usesLocalGraph(config) ? undefined : createGraphCredential(config.graph),
+    logger,
+  });
+  const adapter = createAdapter(config, logger);
+  const messenger = new TeamsMessenger({
+    adapter,
+    appId: config.bot.appId,
+    tenantId: config.tenantId,
+    serviceUrl: config.teams.serviceUrl,
+    teamsAppId: config.teams.appId,
+    refs: store,
+    directory,
+    logger,
+  });
+  const services: Services = { config, store, directory, messenger, logger, now };
+  const bot = new TapDeskBot(services);
+  const server = await startServer({
+    host: config.localMode ? '127.0.0.1' : '0.0.0.0',
+    port: config.port,
+    adapter,
+    bot,
+    store,
+    directory,
+    logger,
+  });
+  return {
+    url: server.url,
+    services,
+    async close(drainMs) {
+      await server.close(drainMs);
+      await store.close();
+    },
+  };
+}
