@@ -5,6 +5,7 @@ import { startHarness, type Harness } from './support/harness.js';
 
 const ava = { aadObjectId: DEMO.users.ava, name: 'Ava Employee' };
 const hugo = { aadObjectId: DEMO.users.hugo, name: 'Hugo Helpdesk' };
+const olly = { aadObjectId: DEMO.users.olly, name: 'Olly Orphan' };
 
 describe('the TapDesk server over HTTP (local mode)', () => {
   let h: Harness;
@@ -124,18 +125,19 @@ describe('the TapDesk server over HTTP (local mode)', () => {
 
   it('refuses and logs an activity from another tenant, running no handler', async () => {
     const before = h.connector.log.length;
-    const activity = message('help', ava, {
+    // Olly has not written before, so a saved conversation would show a handler ran.
+    const activity = message('help', olly, {
       ...opts(),
       tenantId: 'ffffffff-0000-4000-8000-000000000000',
     });
     expect((await h.post(activity)).status).toBe(200);
     const click = await h.post(
-      invoke('help', {}, ava, { ...opts(), tenantId: 'ffffffff-0000-4000-8000-000000000000' }),
+      invoke('help', {}, olly, { ...opts(), tenantId: 'ffffffff-0000-4000-8000-000000000000' }),
     );
     expect(click.status).toBe(403);
     expect(h.connector.log.length).toBe(before);
     expect(h.logs.join('\n')).toContain('refused an activity from another tenant');
-    const ref = await h.bot.services.store.getConversationRef({ user: 'nobody' });
+    const ref = await h.bot.services.store.getConversationRef({ user: olly.aadObjectId });
     expect(ref).toBeUndefined();
   });
 
