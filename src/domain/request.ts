@@ -73,6 +73,8 @@ export type CardSlot = 'channel' | 'requester' | 'manager' | 'agent' | 'security
 export interface PassInfo {
   /** Graph id of the temporaryAccessPassAuthenticationMethod, for revoke and clean-up. */
   methodId: string;
+  /** When Graph created it: the agent's card shows the pass for at most 10 minutes from here. */
+  issuedAt: string;
   startsAt: string;
   expiresAt: string;
   deliveredAt: string | null;

@@ -151,6 +151,7 @@ const requestSchema: z.ZodType<NewTapRequest> = z.object({
   pass: z
     .object({
       methodId: z.string(),
+      issuedAt: z.string(),
       startsAt: z.string(),
       expiresAt: z.string(),
       deliveredAt: z.string().nullable(),

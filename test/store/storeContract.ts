@@ -76,6 +76,7 @@ export function describeStoreContract(
           cards: { channel: { conversationId: '19:helpdesk@thread.tacv2', activityId: '1' } },
           pass: {
             methodId: 'tap-1',
+            issuedAt: at(0),
             startsAt: at(0),
             expiresAt: at(60),
             deliveredAt: null,

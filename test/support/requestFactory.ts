@@ -80,6 +80,7 @@ export function aRequest(overrides: Partial<TapRequest> = {}): TapRequest {
 export function aPass(overrides: Partial<PassInfo> = {}): PassInfo {
   return {
     methodId: 'tap-method-1',
+    issuedAt: NOW.toISOString(),
     startsAt: NOW.toISOString(),
     expiresAt: minutesFromNow(60).toISOString(),
     deliveredAt: null,
