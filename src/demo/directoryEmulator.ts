@@ -787,6 +787,35 @@ export async function startDirectoryEmulator(
       const groups = transitiveGroupsOf(user.id);
       return collection(body.data.groupIds.filter((id) => groups.has(id)));
     }),
+    // Group reads exist for `npm run doctor`, which checks the configured groups exist.
+    route('GET', 'groups/:group', P.checkMemberGroups.permission, (req, p) => {
+      const group = tenant.groups.get(p.group ?? '');
+      if (!group) throw notFound(p.group ?? '');
+      return {
+        status: 200,
+        body: project(
+          { id: group.id, displayName: group.displayName },
+          req.query.$select,
+          'microsoft.graph.group',
+          ['id', 'displayName'],
+          ['id', 'displayName'],
+        ),
+      };
+    }),
+    route('GET', 'groups/:group/members', P.checkMemberGroups.permission, (req, p) => {
+      const group = tenant.groups.get(p.group ?? '');
+      if (!group) throw notFound(p.group ?? '');
+      const top = req.query.$top === undefined ? 100 : Number(req.query.$top);
+      if (!Number.isInteger(top) || top < 1 || top > 999) throw badRequest('Invalid $top value.');
+      return collection(
+        [...group.members].slice(0, top).map((id) => {
+          const user = tenant.users.get(id);
+          return user
+            ? selectUser(user, { $select: req.query.$select ?? 'id,displayName' }, true)
+            : { '@odata.type': '#microsoft.graph.group', id };
+        }),
+      );
+    }),
     route(
       'GET',
       'roleManagement/directory/roleAssignments',
