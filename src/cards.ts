@@ -36,11 +36,116 @@ export interface NoticeCardData {
   reference?: string;
 }
 
+/** A label and a value, as a FactSet row. */
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+/** One line of text in a list (steps, flags, gaps). */
+export interface Line {
+  text: string;
+}
+
+/**
+ * Fields every request card has. `banner` is a refusal or warning shown to the clicker on top
+ * of the card they clicked ('' for none).
+ */
+interface RequestCardBase {
+  requestId: string;
+  banner: string;
+}
+
+export interface LostPhoneOfferCardData {
+  firstName: string;
+  steps: Line[];
+}
+
+/** The requester's view of their request, kept current as it moves. */
+export interface RequestStatusCardData extends RequestCardBase {
+  title: string;
+  stateLabel: string;
+  stateColor: string;
+  message: string;
+  steps: Line[];
+  oldDevices: { id: string; label: string }[];
+  showDone: boolean;
+  canCancel: boolean;
+}
+
+/** The directory manager's attestation card. */
+export interface ManagerAttestCardData extends RequestCardBase {
+  requesterName: string;
+  facts: Fact[];
+  canAnswer: boolean;
+  /** What the manager answered, or what became of the request ('' while waiting). */
+  answer: string;
+}
+
+/** One verification check on the channel card, with the button that flips it. */
+export interface CheckRow {
+  id: string;
+  label: string;
+  why: string;
+  mark: string;
+  toggleTitle: string;
+  /** The value the button sets. */
+  next: boolean;
+}
+
+/** The helpdesk channel's card for one request. */
+export interface ChannelRequestCardData extends RequestCardBase {
+  title: string;
+  stateLabel: string;
+  stateColor: string;
+  facts: Fact[];
+  flags: Line[];
+  checks: CheckRow[];
+  gaps: Line[];
+  lastError: string;
+  outcome: string;
+  canVerify: boolean;
+  canReviewFlags: boolean;
+  canAssign: boolean;
+  canUnassign: boolean;
+  canApprove: boolean;
+  canRetry: boolean;
+  canDeny: boolean;
+}
+
+/**
+ * The approving agent's 1:1 card. `pass` is set only for the one send that carries it; every
+ * later render (scrub, updates) has `showPass: false` and `pass: ''`.
+ */
+export interface AgentPassCardData extends RequestCardBase {
+  requesterName: string;
+  showPass: boolean;
+  pass: string;
+  hiddenText: string;
+  facts: Fact[];
+  script: Line[];
+  canDeliver: boolean;
+  canRevoke: boolean;
+}
+
+/** An escalation or alert for the security channel (else the helpdesk channel). */
+export interface SecurityAlertCardData {
+  title: string;
+  text: string;
+  facts: Fact[];
+}
+
 /** Every card template in `cards/` and the data it is rendered with. */
 export interface CardDataByName {
   welcome: WelcomeCardData;
   help: HelpCardData;
   notice: NoticeCardData;
+  lostPhoneOffer: LostPhoneOfferCardData;
+  requestStatus: RequestStatusCardData;
+  managerAttest: ManagerAttestCardData;
+  channelRequest: ChannelRequestCardData;
+  agentPass: AgentPassCardData;
+  securityAlert: SecurityAlertCardData;
 }
 
 export type CardName = keyof CardDataByName;
@@ -56,7 +161,7 @@ function template(name: string): object {
   return parsed;
 }
 
-const TONE_COLOR: Record<Tone, string> = {
+export const TONE_COLOR: Record<Tone, string> = {
   default: 'Default',
   good: 'Good',
   attention: 'Attention',

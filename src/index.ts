@@ -6,9 +6,11 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilde
 import { TapDeskBot, sorryText } from './bot/tapDeskBot.js';
 import { usesLocalGraph, type Config } from './config.js';
 import { createGraphCredential, GraphDirectory } from './graph/graphDirectory.js';
-import type { Logger } from './logger.js';
+import { errorSummary, type Logger } from './logger.js';
+import { Background } from './background.js';
 import type { Store } from './ports.js';
 import { startServer } from './server.js';
+import { sweep, SWEEP_INTERVAL_MS } from './flows/sweep.js';
 import type { Services } from './services.js';
 import { SqliteStore } from './store/sqlite.js';
 import { TeamsMessenger } from './teams/messenger.js';
@@ -17,11 +19,15 @@ import { tenantGuard } from './teams/tenantGuard.js';
 export interface TapDeskOptions {
   logger: Logger;
   now?: () => Date;
+  /** Default {@link SWEEP_INTERVAL_MS}. */
+  sweepIntervalMs?: number;
 }
 
 export interface RunningTapDesk {
   url: string;
   services: Services;
+  /** One pass of the periodic check (expiry, pass-card scrub, completion); also runs by timer. */
+  sweep(): Promise<void>;
   /** Graceful stop: drain in-flight turns (bounded), then close the store. */
   close(drainMs?: number): Promise<void>;
 }
@@ -44,11 +50,17 @@ function createAdapter(config: Readonly<Config>, logger: Logger): CloudAdapter {
   adapter.use(tenantGuard(config.tenantId, logger));
   adapter.onTurnError = async (turn, error) => {
     const reference = randomUUID();
-    logger.error({ err: error, reference, type: turn.activity.type }, 'turn failed');
+    logger.error(
+      { error: errorSummary(error), reference, type: turn.activity.type },
+      'turn failed',
+    );
     try {
       await turn.sendActivity(sorryText(reference));
     } catch (sendError) {
-      logger.error({ err: sendError, reference }, 'could not tell the user about the failure');
+      logger.error(
+        { error: errorSummary(sendError), reference },
+        'could not tell the user about the failure',
+      );
     }
   };
   return adapter;
@@ -77,7 +89,8 @@ export async function startTapDesk(
     directory,
     logger,
   });
-  const services: Services = { config, store, directory, messenger, logger, now };
+  const background = new Background(logger);
+  const services: Services = { config, store, directory, messenger, logger, now, background };
   const bot = new TapDeskBot(services);
   const server = await startServer({
     host: config.localMode ? '127.0.0.1' : '0.0.0.0',
@@ -88,11 +101,20 @@ export async function startTapDesk(
     directory,
     logger,
   });
+  const timer = setInterval(() => {
+    sweep(services).catch((error: unknown) =>
+      logger.warn({ error: errorSummary(error) }, 'periodic sweep failed'),
+    );
+  }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  timer.unref();
   return {
     url: server.url,
     services,
+    sweep: () => sweep(services),
     async close(drainMs) {
+      clearInterval(timer);
       await server.close(drainMs);
+      await background.idle(drainMs ?? 10_000);
       await store.close();
     },
   };

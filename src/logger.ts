@@ -23,3 +23,23 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /** A logger that discards everything, for unit tests that do not look at logs. */
 export const silentLogger = (): Logger => pino({ level: 'silent' });
+
+/**
+ * An error's name, status and message, for a log line. Never the error itself: a botbuilder
+ * `RestError` carries the HTTP request it failed on, and a pass card's request body is the pass.
+ */
+export function errorSummary(error: unknown): {
+  name: string;
+  message: string;
+  status?: number;
+  stack?: string;
+} {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof status === 'number' ? { status } : {}),
+    ...(error.stack ? { stack: error.stack } : {}),
+  };
+}

@@ -1,3 +1,4 @@
+import type { Background } from './background.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Directory, Messenger, Store } from './ports.js';
@@ -10,4 +11,6 @@ export interface Services {
   messenger: Messenger;
   logger: Logger;
   now: () => Date;
+  /** Work that outlives the turn that started it. */
+  background: Background;
 }

@@ -8,6 +8,7 @@ import {
 } from 'botbuilder';
 import { z } from 'zod';
 import { renderCard } from '../cards.js';
+import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
 import { ACTIONS } from './actions/index.js';
 import { COMMANDS } from './commands/index.js';
@@ -150,7 +151,7 @@ export class TapDeskBot extends TeamsActivityHandler {
     } catch (error) {
       const reference = randomUUID();
       this.services.logger.error(
-        { err: error, reference, verb: value.action.verb },
+        { error: errorSummary(error), reference, verb: value.action.verb },
         'card action failed',
       );
       return cardResponse(

@@ -4,6 +4,24 @@
  */
 export const VERBS = {
   help: 'help',
+  lostPhone: 'lostPhone',
+  submitLostPhone: 'submitLostPhone',
+  dismissOffer: 'dismissOffer',
+  attestConfirm: 'attestConfirm',
+  attestCannot: 'attestCannot',
+  attestSuspicious: 'attestSuspicious',
+  toggleCheck: 'toggleCheck',
+  reviewFlags: 'reviewFlags',
+  assign: 'assign',
+  unassign: 'unassign',
+  approve: 'approve',
+  retryIssue: 'retryIssue',
+  deny: 'deny',
+  deliver: 'deliver',
+  revoke: 'revoke',
+  finishRecovery: 'finishRecovery',
+  removeOldDevice: 'removeOldDevice',
+  cancelRequest: 'cancelRequest',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

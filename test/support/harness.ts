@@ -36,6 +36,8 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Env;
   now?: () => Date;
+  /** Default one hour: tests run the sweep themselves with `bot.sweep()`. */
+  sweepIntervalMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -53,7 +55,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!result.ok) throw new Error(result.problems.join('\n'));
   const config = result.config;
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const start = () => startTapDesk(config, { logger, now: options.now });
+  const start = () =>
+    startTapDesk(config, {
+      logger,
+      now: options.now,
+      sweepIntervalMs: options.sweepIntervalMs ?? 3_600_000,
+    });
 
   const harness: Harness = {
     bot: await start(),

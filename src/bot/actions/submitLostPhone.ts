@@ -1,0 +1,21 @@
+import { submitRequest } from '../../flows/submitRequest.js';
+import { cardResponse } from '../invokeResponses.js';
+import type { CardAction } from '../types.js';
+import { VERBS } from '../verbs.js';
+
+/** Submit on the lost-phone offer: the offer card becomes the requester's status card. */
+export const submitLostPhone: CardAction = {
+  verb: VERBS.submitLostPhone,
+  async handle({ services, from, turn }) {
+    const card = await submitRequest(services, {
+      requester: from,
+      kind: 'lost_phone',
+      reason: 'Lost or broken phone',
+      card: {
+        conversationId: turn.activity.conversation.id,
+        activityId: turn.activity.replyToId ?? turn.activity.id ?? '',
+      },
+    });
+    return cardResponse(card);
+  },
+};

@@ -1,0 +1,60 @@
+/**
+ * The common shape of a click on a request card: decide who is clicking (from the directory),
+ * apply the events, refresh every card, and answer the clicker with their card — or with the
+ * same card and a banner saying why nothing changed.
+ */
+import type { Attachment } from 'botbuilder';
+import { renderCard } from '../cards.js';
+import type { CardSlot, Person, TapRequest } from '../domain/request.js';
+import type { Actor, RequestEvent } from '../domain/stateMachine.js';
+import type { Services } from '../services.js';
+import { resolveActor } from './actors.js';
+import { applyEvents, type FlowRefusal } from './applyEvent.js';
+import { cardFor, refreshCards } from './requestCards.js';
+
+export interface Click {
+  requestId: string;
+  from: Person;
+  /** The card that was clicked: the answer replaces it for the clicker. */
+  slot: CardSlot;
+}
+
+export type ClickOutcome =
+  | { ok: true; card: Attachment; request: TapRequest; actor: Actor }
+  | { ok: false; card: Attachment; refusal: FlowRefusal };
+
+/** The answer for a refused click: the clicked card as it is now, with the reason on top. */
+export function refusalCard(
+  slot: CardSlot,
+  request: TapRequest | undefined,
+  refusal: FlowRefusal,
+): Attachment {
+  if (request === undefined) {
+    return renderCard('notice', {
+      title: 'Nothing was changed',
+      text: refusal.message,
+      tone: 'warning',
+    });
+  }
+  return cardFor(slot, request, refusal.message);
+}
+
+/** Applies `events` for the clicker and refreshes every card after the answer. */
+export async function actOnRequest(
+  services: Services,
+  click: Click,
+  events: (actor: Actor) => RequestEvent[],
+): Promise<ClickOutcome> {
+  const actor = await resolveActor(services, click.from);
+  const applied = await applyEvents(services, click.requestId, events(actor), actor);
+  if (!applied.ok) {
+    return {
+      ok: false,
+      card: refusalCard(click.slot, applied.request, applied.refusal),
+      refusal: applied.refusal,
+    };
+  }
+  const { request } = applied;
+  services.background.run('refresh cards', () => refreshCards(services, request));
+  return { ok: true, card: cardFor(click.slot, request), request, actor };
+}

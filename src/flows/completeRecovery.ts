@@ -1,0 +1,99 @@
+/**
+ * Completion: once the requester has a Microsoft Authenticator registered after their request,
+ * the pass is deleted if still there, the request closes, every card updates, and the
+ * requester is offered removal of the old phone.
+ */
+import { renderCard } from '../cards.js';
+import type { TapRequest } from '../domain/request.js';
+import { SYSTEM, type Actor } from '../domain/stateMachine.js';
+import { methodName } from '../domain/wording.js';
+import { DirectoryError, type AuthMethod } from '../ports.js';
+import type { Services } from '../services.js';
+import { resolveActor } from './actors.js';
+import { applyEvents } from './applyEvent.js';
+import { refusalCard, type Click, type ClickOutcome } from './actOnRequest.js';
+import { cardFor, refreshCards, requesterCardData, SECURITY_INFO_URL } from './requestCards.js';
+import { scrubPassCard } from './scrubPassCard.js';
+
+/** Authenticators registered after the request was made: the new phone. */
+export function newAuthenticators(request: TapRequest, methods: readonly AuthMethod[]) {
+  return methods.filter(
+    (m) =>
+      m.type === 'microsoftAuthenticator' &&
+      m.createdAt !== null &&
+      Date.parse(m.createdAt) > Date.parse(request.createdAt),
+  );
+}
+
+/** Authenticators that were there before the request: the lost or replaced phone. */
+export function oldAuthenticators(request: TapRequest, methods: readonly AuthMethod[]) {
+  const fresh = new Set(newAuthenticators(request, methods).map((m) => m.id));
+  return methods
+    .filter((m) => m.type === 'microsoftAuthenticator' && !fresh.has(m.id))
+    .map((m) => ({ id: m.id, label: m.label ?? methodName(m.type, null) }));
+}
+
+/** *I'm done*: checks Graph and completes, or says what is still missing. */
+export async function finishRecovery(services: Services, click: Click): Promise<ClickOutcome> {
+  const actor = await resolveActor(services, click.from);
+  const request = await services.store.getRequest(click.requestId);
+  if (request && (request.state === 'pass_issued' || request.state === 'delivered')) {
+    const methods = await services.directory.listAuthMethods(request.requester.id);
+    if (newAuthenticators(request, methods).length === 0) {
+      const message = `I don't see a new Microsoft Authenticator on your account yet. Sign in at ${SECURITY_INFO_URL} with the pass, add Microsoft Authenticator on your new phone, then press "I'm done" again.`;
+      return {
+        ok: false,
+        card: cardFor(click.slot, request, message),
+        refusal: { code: 'not_ready', message },
+      };
+    }
+  }
+  return complete(services, click, actor);
+}
+
+/**
+ * Completes as `actor`: the state machine decides whether they may. Shared by the click and by
+ * the periodic check, which completes as TapDesk itself.
+ */
+export async function complete(
+  services: Services,
+  click: Click,
+  actor: Actor,
+): Promise<ClickOutcome> {
+  const applied = await applyEvents(services, click.requestId, [{ type: 'complete' }], actor);
+  if (!applied.ok) {
+    return {
+      ok: false,
+      card: refusalCard(click.slot, applied.request, applied.refusal),
+      refusal: applied.refusal,
+    };
+  }
+  const { request } = applied;
+  await deleteLeftoverPass(services, request);
+  const scrubbed = (await scrubPassCard(services, request.id, SYSTEM)) ?? request;
+  const methods = await services.directory.listAuthMethods(request.requester.id);
+  const oldDevices = oldAuthenticators(scrubbed, methods);
+  await refreshCards(services, scrubbed, { oldDevices });
+  const card =
+    click.slot === 'requester'
+      ? renderCard('requestStatus', requesterCardData(scrubbed, '', oldDevices))
+      : cardFor(click.slot, scrubbed);
+  return { ok: true, card, request: scrubbed, actor };
+}
+
+/** A pass that was never used is still a way in: delete it once the person has a new method. */
+async function deleteLeftoverPass(services: Services, request: TapRequest): Promise<void> {
+  if (!request.pass) return;
+  try {
+    const taps = await services.directory.listTaps(request.requester.id);
+    if (taps.some((tap) => tap.id === request.pass?.methodId)) {
+      await services.directory.deleteTap(request.requester.id, request.pass.methodId);
+    }
+  } catch (error) {
+    if (error instanceof DirectoryError && error.kind === 'not_found') return;
+    services.logger.warn(
+      { requestId: request.id, error: error instanceof Error ? error.message : String(error) },
+      'could not delete the pass after completion; it expires on its own',
+    );
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The periodic check, safe on several instances at once: every change goes through a
+ * compare-and-swap, so whichever instance gets there first makes it and the others see it done.
+ */
+import { WAITING_STATES, type TapRequest } from '../domain/request.js';
+import { SYSTEM, isExpired } from '../domain/stateMachine.js';
+import { errorSummary } from '../logger.js';
+import type { Services } from '../services.js';
+import { applyEvents } from './applyEvent.js';
+import { complete, newAuthenticators } from './completeRecovery.js';
+import { refreshCards } from './requestCards.js';
+import { scrubPassCard } from './scrubPassCard.js';
+import { notifyParties } from './submitRequest.js';
+
+/** The agent's card shows the pass for at most this long. */
+export const PASS_VISIBLE_MS = 10 * 60_000;
+
+/** How long a submit may take to notify before the sweep finishes the job. */
+const RENOTIFY_AFTER_MS = 2 * 60_000;
+
+/** How often a running TapDesk sweeps. */
+export const SWEEP_INTERVAL_MS = 30_000;
+
+export async function sweep(services: Services): Promise<void> {
+  const open = await services.store.listOpenRequests();
+  for (const request of open) {
+    try {
+      await sweepOne(services, request);
+    } catch (error) {
+      services.logger.warn(
+        { requestId: request.id, error: errorSummary(error) },
+        'sweep failed for a request',
+      );
+    }
+  }
+}
+
+async function sweepOne(services: Services, request: TapRequest): Promise<void> {
+  const now = services.now();
+  if (WAITING_STATES.has(request.state) && isExpired(request, now)) {
+    const expired = await applyEvents(services, request.id, [{ type: 'expire' }], SYSTEM);
+    if (expired.ok) await refreshCards(services, expired.request);
+    return;
+  }
+  // A submit whose notifications did not go out (the process stopped, Teams was down). Left
+  // alone for a while so a submit still in flight finishes on its own; claimed so that one
+  // instance per window retries.
+  const unnotified =
+    request.state === 'submitted' || (WAITING_STATES.has(request.state) && !request.cards.channel);
+  if (unnotified && now.getTime() - Date.parse(request.updatedAt) >= RENOTIFY_AFTER_MS) {
+    const window = Math.floor(now.getTime() / RENOTIFY_AFTER_MS);
+    if (await services.store.claimOnce(`notify:${request.id}:${window}`)) {
+      await notifyParties(services, request.id);
+    }
+    return;
+  }
+  if (request.pass && !request.pass.scrubbedAt && passCardDue(request, now)) {
+    await scrubPassCard(services, request.id, SYSTEM);
+  }
+  if (request.state === 'pass_issued' || request.state === 'delivered') {
+    const methods = await services.directory.listAuthMethods(request.requester.id);
+    if (newAuthenticators(request, methods).length > 0) {
+      await complete(services, { requestId: request.id, from: SYSTEM, slot: 'requester' }, SYSTEM);
+    }
+  }
+}
+
+function passCardDue(request: TapRequest, now: Date): boolean {
+  const pass = request.pass;
+  if (!pass) return false;
+  const shownUntil = Math.min(
+    Date.parse(pass.issuedAt) + PASS_VISIBLE_MS,
+    Date.parse(pass.expiresAt),
+  );
+  return pass.deliveredAt !== null || now.getTime() >= shownUntil;
+}
