@@ -8,11 +8,10 @@ import { usesLocalGraph, type Config } from './config.js';
 import { createGraphCredential, GraphDirectory } from './graph/graphDirectory.js';
 import { errorSummary, type Logger } from './logger.js';
 import { Background } from './background.js';
-import type { Store } from './ports.js';
 import { startServer } from './server.js';
 import { sweep, SWEEP_INTERVAL_MS } from './flows/sweep.js';
 import type { Services } from './services.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/openStore.js';
 import { TeamsMessenger } from './teams/messenger.js';
 import { tenantGuard } from './teams/tenantGuard.js';
 
@@ -30,11 +29,6 @@ export interface RunningTapDesk {
   sweep(): Promise<void>;
   /** Graceful stop: drain in-flight turns (bounded), then close the store. */
   close(drainMs?: number): Promise<void>;
-}
-
-function openStore(config: Readonly<Config>, now: () => Date): Store {
-  if (config.store.kind === 'sqlite') return SqliteStore.open(config.store.path, { now });
-  throw new Error('STORE=azure-tables is not available in this build of TapDesk');
 }
 
 function createAdapter(config: Readonly<Config>, logger: Logger): CloudAdapter {
@@ -72,7 +66,7 @@ export async function startTapDesk(
 ): Promise<RunningTapDesk> {
   const { logger } = options;
   const now = options.now ?? (() => new Date());
-  const store = openStore(config, now);
+  const store = await openStore(config, now);
   const directory = new GraphDirectory({
     baseUrl: config.graph.baseUrl,
     credential: usesLocalGraph(config) ? undefined : createGraphCredential(config.graph),
