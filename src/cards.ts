@@ -135,6 +135,13 @@ export interface SecurityAlertCardData {
   facts: Fact[];
 }
 
+/** A read-only report (queue, history, stats): headed sections of text lines. */
+export interface ReportCardData {
+  title: string;
+  text: string;
+  sections: { heading: string; lines: Line[] }[];
+}
+
 /** Every card template in `cards/` and the data it is rendered with. */
 export interface CardDataByName {
   welcome: WelcomeCardData;
@@ -146,6 +153,7 @@ export interface CardDataByName {
   channelRequest: ChannelRequestCardData;
   agentPass: AgentPassCardData;
   securityAlert: SecurityAlertCardData;
+  report: ReportCardData;
 }
 
 export type CardName = keyof CardDataByName;

@@ -42,7 +42,7 @@ const STATE_TONE: Record<RequestState, Tone> = {
   escalated: 'attention',
 };
 
-const KIND_TITLES: Record<TapRequest['kind'], string> = {
+export const KIND_TITLES: Record<TapRequest['kind'], string> = {
   lost_phone: 'Lost or broken phone',
   backup_pass: 'Backup pass for a phone change',
   new_hire: 'First device for a new starter',
