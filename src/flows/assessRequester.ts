@@ -47,6 +47,8 @@ export async function assessRequester(services: Services, person: Person): Promi
     new Date(now.getTime() - OPEN_LOOKBACK_DAYS * DAY_MS).toISOString(),
   );
   const dayAgo = now.getTime() - DAY_MS;
+  const reported = recent.find((request) => request.attestation === 'suspicious');
+  if (reported) return refuseAfterSuspicious(services, person, profile, reported.id);
   const verdict: Eligibility = checkEligibility({
     profile,
     tapPolicy: policy,
@@ -77,7 +79,71 @@ export async function assessRequester(services: Services, person: Person): Promi
       ],
     });
   }
+  await alertOnRepeatedRefusals(services, person, profile);
   return { ok: false, message: verdict.message };
+}
+
+/** Refusals in 24 hours that make a pattern worth a look by the security team. */
+export const REPEATED_REFUSALS = 3;
+
+const REFUSED_ACTIONS = new Set(['request_refused', 'escalated_privileged']);
+
+/** Alerts once, when a person's refused attempts in the last 24 hours reach the threshold. */
+async function alertOnRepeatedRefusals(services: Services, person: Person, profile: UserProfile) {
+  const now = services.now();
+  const events = await services.store.auditBetween(
+    new Date(now.getTime() - DAY_MS).toISOString(),
+    new Date(now.getTime() + 1).toISOString(),
+  );
+  const refusals = events.filter(
+    (e) => e.actor.id === person.id && e.outcome === 'refused' && REFUSED_ACTIONS.has(e.action),
+  );
+  if (refusals.length !== REPEATED_REFUSALS) return;
+  await alertSecurity(services, {
+    title: `${REPEATED_REFUSALS} refused pass requests in 24 hours`,
+    text: `TapDesk refused ${profile.user.displayName} ${REPEATED_REFUSALS} times in the last 24 hours. Someone may be probing the recovery process with this account.`,
+    facts: [
+      {
+        title: 'Account',
+        value: `${profile.user.displayName} (${profile.user.userPrincipalName})`,
+      },
+      { title: 'Reasons', value: refusals.map((e) => e.reason ?? 'unknown').join(', ') },
+    ],
+  });
+}
+
+/**
+ * Someone whose earlier request a manager reported as suspicious asks again: no new request,
+ * a neutral answer, and the security team hears of it.
+ */
+async function refuseAfterSuspicious(
+  services: Services,
+  person: Person,
+  profile: UserProfile,
+  reportedId: string,
+): Promise<Assessment> {
+  await audit(services, {
+    request: null,
+    actor: person,
+    action: 'escalated_after_suspicious',
+    outcome: 'refused',
+    reason: `earlier request ${reportedId} was reported as suspicious`,
+  });
+  await alertSecurity(services, {
+    title: 'A new request after a suspicious report',
+    text: `${profile.user.displayName} asked for a pass again after their manager reported an earlier request as suspicious. TapDesk did not start a new request.`,
+    facts: [
+      {
+        title: 'Account',
+        value: `${profile.user.displayName} (${profile.user.userPrincipalName})`,
+      },
+      { title: 'Reported request', value: reportedId },
+    ],
+  });
+  return {
+    ok: false,
+    message: 'The helpdesk needs to talk to you about this. They will contact you.',
+  };
 }
 
 /** The TAP policy, or `unreadable` when the bot lacks Policy.Read.All (Graph still enforces it). */
