@@ -15,6 +15,7 @@ import {
 import { ConflictError } from '../ports.js';
 import type { Services } from '../services.js';
 import { audit } from './audit.js';
+import { refreshCards } from './requestCards.js';
 
 /** A refusal a person reads; `not_found` is for a request id the store does not know. */
 export interface FlowRefusal {
@@ -85,8 +86,9 @@ const exempt = (event: RequestEvent) => event.type === 'expire' || event.type ==
 async function expire(services: Services, request: TapRequest): Promise<void> {
   const result = transition(request, { type: 'expire' }, SYSTEM, services.now());
   if (!result.ok) return;
-  await services.store.updateRequest(result.request);
+  const expired = await services.store.updateRequest(result.request);
   await audit(services, { request, actor: SYSTEM, action: result.action, outcome: 'ok' });
+  services.background.run('refresh expired cards', () => refreshCards(services, expired));
   // The caller re-reads after this ConflictError and sees the expired request.
   throw new ConflictError(`Request ${request.id}`);
 }
