@@ -12,7 +12,12 @@ export const NEW_ACCOUNT_DAYS = 7;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const CHANGE_KINDS: { pattern: RegExp; what: string }[] = [
-  { pattern: /mobile|phone/i, what: 'Phone number on file changed' },
+  // Whole property names only: `StrongAuthenticationPhoneAppDetail` is the Authenticator app,
+  // which every recovered user re-registers, not the number on file.
+  {
+    pattern: /\b(mobile|mobilephone|telephonenumber|businessphones)\b/i,
+    what: 'Phone number on file changed',
+  },
   { pattern: /manager/i, what: 'Manager changed' },
   {
     pattern: /security info|authentication method|strongauthentication/i,
