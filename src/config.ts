@@ -27,6 +27,7 @@ export const CONFIG_KEYS = [
   'STORE',
   'SQLITE_PATH',
   'AZURE_TABLES_CONNECTION_STRING',
+  'AZURE_TABLES_ENDPOINT',
   'LOG_LEVEL',
 ] as const;
 
@@ -58,7 +59,11 @@ export interface Config {
   tapLifetimeMinutes: number;
   requestTtlMinutes: number;
   maxRequestsPerDay: number;
-  store: { kind: 'sqlite'; path: string } | { kind: 'azure-tables'; connectionString: string };
+  store:
+    | { kind: 'sqlite'; path: string }
+    /** A connection string, or an endpoint reached with the Azure identity (managed identity). */
+    | { kind: 'azure-tables'; connectionString: string }
+    | { kind: 'azure-tables'; endpoint: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -174,6 +179,13 @@ const schema = z.object({
   ),
   SQLITE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/tapdesk.sqlite')),
   AZURE_TABLES_CONNECTION_STRING: optional(z.string()),
+  AZURE_TABLES_ENDPOINT: optional(
+    z.url({
+      protocol: /^https$/,
+      error:
+        'AZURE_TABLES_ENDPOINT must be an https:// URL like https://account.table.core.windows.net',
+    }),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z
@@ -223,8 +235,13 @@ function crossChecks(raw: Raw): string[] {
       'AZURE_CLIENT_ID is required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH',
     );
   }
-  if (raw.STORE === 'azure-tables' && !raw.AZURE_TABLES_CONNECTION_STRING) {
-    problems.push('AZURE_TABLES_CONNECTION_STRING is required when STORE=azure-tables');
+  if (
+    raw.STORE === 'azure-tables' &&
+    !raw.AZURE_TABLES_CONNECTION_STRING === !raw.AZURE_TABLES_ENDPOINT
+  ) {
+    problems.push(
+      'STORE=azure-tables needs exactly one of AZURE_TABLES_CONNECTION_STRING or AZURE_TABLES_ENDPOINT',
+    );
   }
   if (raw.SECURITY_CHANNEL_ID && raw.SECURITY_CHANNEL_ID === raw.HELPDESK_CHANNEL_ID) {
     problems.push(
@@ -314,7 +331,9 @@ export function loadConfig(env: Env): ConfigResult {
     store:
       raw.STORE === 'sqlite'
         ? { kind: 'sqlite', path: raw.SQLITE_PATH }
-        : { kind: 'azure-tables', connectionString: raw.AZURE_TABLES_CONNECTION_STRING ?? '' },
+        : raw.AZURE_TABLES_ENDPOINT
+          ? { kind: 'azure-tables', endpoint: raw.AZURE_TABLES_ENDPOINT }
+          : { kind: 'azure-tables', connectionString: raw.AZURE_TABLES_CONNECTION_STRING ?? '' },
     logLevel: raw.LOG_LEVEL,
   };
   return { ok: true, config: deepFreeze(config), warnings };

@@ -114,10 +114,25 @@ describe('configuration', () => {
     expect(unset.ok && off.ok && unset.config.localMode === off.config.localMode).toBe(true);
   });
 
-  it('requires the Azure Tables connection string for STORE=azure-tables', () => {
-    expect(problems({ ...production, STORE: 'azure-tables' })).toEqual([
-      'AZURE_TABLES_CONNECTION_STRING is required when STORE=azure-tables',
-    ]);
+  it('requires exactly one way to reach Azure Tables for STORE=azure-tables', () => {
+    const only =
+      'STORE=azure-tables needs exactly one of AZURE_TABLES_CONNECTION_STRING or AZURE_TABLES_ENDPOINT';
+    expect(problems({ ...production, STORE: 'azure-tables' })).toEqual([only]);
+    const endpoint = 'https://tapdesk.table.core.windows.net';
+    const both = {
+      AZURE_TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+      AZURE_TABLES_ENDPOINT: endpoint,
+    };
+    expect(problems({ ...production, STORE: 'azure-tables', ...both })).toEqual([only]);
+    expect(
+      problems({ ...production, STORE: 'azure-tables', AZURE_TABLES_ENDPOINT: 'http://x' }),
+    ).toEqual([expect.stringContaining('AZURE_TABLES_ENDPOINT must be an https:// URL')]);
+    const viaIdentity = loadConfig({
+      ...production,
+      STORE: 'azure-tables',
+      AZURE_TABLES_ENDPOINT: endpoint,
+    });
+    expect(viaIdentity.ok && viaIdentity.config.store).toEqual({ kind: 'azure-tables', endpoint });
   });
 
   it('requires the bot tenant for a single-tenant bot and a password for a secret-based bot', () => {
