@@ -217,12 +217,20 @@ async function getOrUndefined(
   }
 }
 
+/**
+ * Every entity matching `filter`, in row-key order.
+ *
+ * @remarks Azure Storage returns a partition in row-key order, but Cosmos DB for Table does not
+ * sort query results, so the order every caller relies on is made here.
+ */
 async function queryAll(client: TableClient, filter: string): Promise<unknown[]> {
-  const entities: unknown[] = [];
+  const entities: { rowKey: string; entity: unknown }[] = [];
   for await (const entity of client.listEntities({ queryOptions: { filter } })) {
-    entities.push(entity);
+    entities.push({ rowKey: String(entity.rowKey ?? ''), entity });
   }
-  return entities;
+  return entities
+    .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+    .map(({ entity }) => entity);
 }
 
 async function mapLimit<T, R>(
