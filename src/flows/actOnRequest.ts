@@ -28,8 +28,9 @@ export function refusalCard(
   slot: CardSlot,
   request: TapRequest | undefined,
   refusal: FlowRefusal,
+  viewer?: Actor,
 ): Attachment {
-  if (request === undefined) {
+  if (request === undefined || (viewer !== undefined && !mayView(slot, request, viewer))) {
     return renderCard('notice', {
       title: 'Nothing was changed',
       text: refusal.message,
@@ -37,6 +38,24 @@ export function refusalCard(
     });
   }
   return cardFor(slot, request, refusal.message);
+}
+
+/**
+ * Whether `viewer` may see this card of the request. Someone clicking a card that is not theirs
+ * (a copied request id, a forwarded card) learns only that nothing changed, not the request.
+ */
+export function mayView(slot: CardSlot, request: TapRequest, viewer: Actor): boolean {
+  switch (slot) {
+    case 'channel':
+    case 'security':
+      return viewer.isHelpdesk || viewer.isSecurity === true;
+    case 'agent':
+      return viewer.id === request.approver?.id || viewer.isHelpdesk;
+    case 'manager':
+      return viewer.id === request.manager?.id;
+    case 'requester':
+      return viewer.id === request.requester.id || viewer.isHelpdesk;
+  }
 }
 
 /** Applies `events` for the clicker and refreshes every card after the answer. */
@@ -50,7 +69,7 @@ export async function actOnRequest(
   if (!applied.ok) {
     return {
       ok: false,
-      card: refusalCard(click.slot, applied.request, applied.refusal),
+      card: refusalCard(click.slot, applied.request, applied.refusal, actor),
       refusal: applied.refusal,
     };
   }

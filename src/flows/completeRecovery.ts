@@ -5,18 +5,22 @@
  */
 import { renderCard } from '../cards.js';
 import type { TapRequest } from '../domain/request.js';
-import { SYSTEM, type Actor } from '../domain/stateMachine.js';
+import { SYSTEM, transition, type Actor } from '../domain/stateMachine.js';
 import { methodName } from '../domain/wording.js';
 import { DirectoryError, type AuthMethod } from '../ports.js';
 import type { Services } from '../services.js';
 import { resolveActor } from './actors.js';
 import { applyEvents } from './applyEvent.js';
+import { audit } from './audit.js';
 import { refusalCard, type Click, type ClickOutcome } from './actOnRequest.js';
 import { cardFor, refreshCards, requesterCardData, SECURITY_INFO_URL } from './requestCards.js';
 import { scrubPassCard } from './scrubPassCard.js';
 
 /** Authenticators registered after the request was made: the new phone. */
-export function newAuthenticators(request: TapRequest, methods: readonly AuthMethod[]) {
+export function newAuthenticators(
+  request: Pick<TapRequest, 'createdAt'>,
+  methods: readonly AuthMethod[],
+) {
   return methods.filter(
     (m) =>
       m.type === 'microsoftAuthenticator' &&
@@ -26,7 +30,10 @@ export function newAuthenticators(request: TapRequest, methods: readonly AuthMet
 }
 
 /** Authenticators that were there before the request: the lost or replaced phone. */
-export function oldAuthenticators(request: TapRequest, methods: readonly AuthMethod[]) {
+export function oldAuthenticators(
+  request: Pick<TapRequest, 'createdAt'>,
+  methods: readonly AuthMethod[],
+) {
   const fresh = new Set(newAuthenticators(request, methods).map((m) => m.id));
   return methods
     .filter((m) => m.type === 'microsoftAuthenticator' && !fresh.has(m.id))
@@ -37,10 +44,20 @@ export function oldAuthenticators(request: TapRequest, methods: readonly AuthMet
 export async function finishRecovery(services: Services, click: Click): Promise<ClickOutcome> {
   const actor = await resolveActor(services, click.from);
   const request = await services.store.getRequest(click.requestId);
-  if (request && (request.state === 'pass_issued' || request.state === 'delivered')) {
+  // Whoever may not complete is refused (and audited) by `complete` before Graph is read.
+  const allowed =
+    request !== undefined && transition(request, { type: 'complete' }, actor, services.now()).ok;
+  if (request && allowed) {
     const methods = await services.directory.listAuthMethods(request.requester.id);
     if (newAuthenticators(request, methods).length === 0) {
       const message = `I don't see a new Microsoft Authenticator on your account yet. Sign in at ${SECURITY_INFO_URL} with the pass, add Microsoft Authenticator on your new phone, then press "I'm done" again.`;
+      await audit(services, {
+        request,
+        actor,
+        action: 'complete',
+        outcome: 'refused',
+        reason: message,
+      });
       return {
         ok: false,
         card: cardFor(click.slot, request, message),
@@ -64,7 +81,7 @@ export async function complete(
   if (!applied.ok) {
     return {
       ok: false,
-      card: refusalCard(click.slot, applied.request, applied.refusal),
+      card: refusalCard(click.slot, applied.request, applied.refusal, actor),
       refusal: applied.refusal,
     };
   }

@@ -9,7 +9,7 @@ import { newAuthenticators, oldAuthenticators } from './completeRecovery.js';
 import { refreshCards, requesterCardData } from './requestCards.js';
 
 /** Sign-in methods that can stand in for MFA; a password alone cannot. */
-const MFA_TYPES = new Set([
+export const MFA_TYPES: ReadonlySet<string> = new Set([
   'microsoftAuthenticator',
   'phone',
   'fido2',
@@ -29,18 +29,21 @@ export async function removeOldDevice(
 ): Promise<ClickOutcome> {
   const request = await services.store.getRequest(click.requestId);
   const actor = await resolveActor(services, click.from);
-  const refuse = async (message: string): Promise<ClickOutcome> => {
+  const refuse = async (message: string, reason = message): Promise<ClickOutcome> => {
     await audit(services, {
       request: request ?? null,
       actor,
       action: 'remove_old_device',
       outcome: 'refused',
-      reason: message,
+      reason,
     });
     const refusal = { code: 'not_allowed' as const, message };
-    return { ok: false, card: refusalCard(click.slot, request, refusal), refusal };
+    return { ok: false, card: refusalCard(click.slot, request, refusal, actor), refusal };
   };
-  if (!request) return refuse(UNKNOWN_REQUEST);
+  // Audited like every other click on an unknown id, so the id someone tried is on record.
+  if (!request) {
+    return refuse(UNKNOWN_REQUEST, `unknown request id ${click.requestId.slice(0, 64)}`);
+  }
   if (actor.id !== request.requester.id && !actor.isHelpdesk) {
     return refuse(`Only ${request.requester.name} or a helpdesk agent can remove their devices.`);
   }

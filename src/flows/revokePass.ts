@@ -1,6 +1,7 @@
 import { transition, SYSTEM } from '../domain/stateMachine.js';
 import { DirectoryError } from '../ports.js';
 import type { Services } from '../services.js';
+import { audit } from './audit.js';
 import { actOnRequest, refusalCard, type Click, type ClickOutcome } from './actOnRequest.js';
 import { resolveActor } from './actors.js';
 import { scrubPassCard } from './scrubPassCard.js';
@@ -27,6 +28,13 @@ export async function revokePass(
           error instanceof DirectoryError
             ? `The pass could not be revoked: ${error.message}`
             : 'The pass could not be revoked because of an error inside TapDesk; try again.';
+        await audit(services, {
+          request,
+          actor,
+          action: 'revoke',
+          outcome: 'failed',
+          reason: message,
+        });
         return {
           ok: false,
           card: refusalCard(click.slot, request, { code: 'not_ready', message }),

@@ -13,6 +13,9 @@ export async function scrubPassCard(
   requestId: string,
   actor: Actor,
 ): Promise<TapRequest | undefined> {
+  // Completion and revoke scrub after Delivered already did: that is no refusal worth auditing.
+  const current = await services.store.getRequest(requestId);
+  if (!current?.pass || current.pass.scrubbedAt !== null) return undefined;
   const scrubbed = await applyEvents(services, requestId, [{ type: 'scrub' }], actor);
   if (!scrubbed.ok) return undefined;
   await refreshCards(services, scrubbed.request);
