@@ -142,6 +142,67 @@ export interface ReportCardData {
   sections: { heading: string; lines: Line[] }[];
 }
 
+/** A choice in an `Input.ChoiceSet`. */
+export interface Choice {
+  title: string;
+  value: string;
+}
+
+/** "I'm getting a new phone": which device, and when. */
+export interface PlannedChangeStartCardData {
+  /** Why the last submit was not accepted ('' for none). */
+  banner: string;
+  scenarios: Choice[];
+  /** The earliest date the date picker offers, `YYYY-MM-DD`. */
+  minDate: string;
+  maxDate: string;
+}
+
+/** One step of a runbook checklist, with the button that ticks or unticks it. */
+export interface ChecklistStepRow {
+  id: string;
+  mark: string;
+  text: string;
+  why: string;
+  toggleTitle: string;
+  /** The value the button sets. */
+  next: boolean;
+}
+
+/** A registered Microsoft Authenticator device on the checklist's last step. */
+export interface DeviceRow {
+  id: string;
+  /** Name, when it was added, and whether it is the new phone. */
+  text: string;
+  canRemove: boolean;
+}
+
+/** The planned-phone-change checklist, kept current as the person ticks it. */
+export interface PlannedChangeCardData {
+  checklistId: string;
+  banner: string;
+  /** The banner's container style: `good` for a confirmation, `warning` for a refusal. */
+  bannerStyle: 'good' | 'warning';
+  title: string;
+  subtitle: string;
+  progress: string;
+  notes: Line[];
+  steps: ChecklistStepRow[];
+  devices: DeviceRow[];
+  devicesNote: string;
+  /** Where the backup pass stands ('' when none is needed). */
+  backupPassText: string;
+  canRequestBackupPass: boolean;
+}
+
+/** A manager picks which direct report gets a first-device pass, and from when. */
+export interface NewHireStartCardData {
+  banner: string;
+  reports: Choice[];
+  minDate: string;
+  maxDate: string;
+}
+
 /** Every card template in `cards/` and the data it is rendered with. */
 export interface CardDataByName {
   welcome: WelcomeCardData;
@@ -154,6 +215,9 @@ export interface CardDataByName {
   agentPass: AgentPassCardData;
   securityAlert: SecurityAlertCardData;
   report: ReportCardData;
+  plannedChangeStart: PlannedChangeStartCardData;
+  plannedChange: PlannedChangeCardData;
+  newHireStart: NewHireStartCardData;
 }
 
 export type CardName = keyof CardDataByName;

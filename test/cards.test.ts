@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../src/bot/actions/index.js';
 import { VERBS, type Verb } from '../src/bot/verbs.js';
 import { CARDS_DIR, renderCardJson, type CardDataByName, type CardName } from '../src/cards.js';
+import { DEVICE_SCENARIO_TITLES, DEVICE_SCENARIOS } from '../src/domain/runbooks.js';
 import { REQUEST_STATES, type RequestState, type TapRequest } from '../src/domain/request.js';
 import {
   agentCardData,
@@ -168,6 +169,80 @@ const SAMPLES: { [N in CardName]: () => CardDataByName[N][] } = {
           lines: [{ text: '**Ava Employee** · Lost or broken phone · Waiting for verification' }],
         },
       ],
+    },
+  ],
+  plannedChangeStart: () =>
+    ['', 'That date has passed; pick today or later.'].map((banner) => ({
+      banner,
+      scenarios: DEVICE_SCENARIOS.map((value) => ({ value, title: DEVICE_SCENARIO_TITLES[value] })),
+      minDate: '2025-06-02',
+      maxDate: '2025-08-31',
+    })),
+  plannedChange: () => [
+    {
+      checklistId: 'a4c1f0de-1c8e-4d43-9a52-6b0f3a1d2e10',
+      banner: 'Removed iPhone 12 from your account.',
+      bannerStyle: 'good',
+      title: 'Your new-phone checklist',
+      subtitle: 'My own iPhone (my personal Apple ID) · switching on Saturday 7 June 2025',
+      progress: '1 of 9 steps done',
+      notes: [{ text: 'Microsoft Authenticator on iPhone backs up to iCloud Keychain.' }],
+      steps: [
+        {
+          id: 'ios_version',
+          mark: '☑',
+          text: 'Check iOS 16.',
+          why: 'Backup.',
+          toggleTitle: 'Undo',
+          next: false,
+        },
+        {
+          id: 'remove_old',
+          mark: '☐',
+          text: 'Remove the old phone.',
+          why: 'Safety.',
+          toggleTitle: 'Done',
+          next: true,
+        },
+      ],
+      devices: [
+        {
+          id: 'e0000000-0000-4000-8000-000000000101',
+          text: 'iPhone 12 · added Saturday 2 March 2024',
+          canRemove: true,
+        },
+        {
+          id: 'e0000000-0000-4000-8000-0000000001fe',
+          text: 'iPhone 16 · added Monday 2 June 2025 · new',
+          canRemove: false,
+        },
+      ],
+      devicesNote:
+        'The new phone is registered. Remove the old one so it can no longer approve sign-ins.',
+      backupPassText: 'No backup method: ask for a backup pass before you switch.',
+      canRequestBackupPass: true,
+    },
+    {
+      checklistId: 'a4c1f0de-1c8e-4d43-9a52-6b0f3a1d2e10',
+      banner: '',
+      bannerStyle: 'warning',
+      title: 'Your new-phone checklist',
+      subtitle: 'Something else · no date set',
+      progress: 'All 0 steps done.',
+      notes: [],
+      steps: [],
+      devices: [],
+      devicesNote: 'No Microsoft Authenticator is registered on your account.',
+      backupPassText: '',
+      canRequestBackupPass: false,
+    },
+  ],
+  newHireStart: () => [
+    {
+      banner: '',
+      reports: [{ title: 'Nina Newhire (nina@contoso.example)', value: people.nina.id }],
+      minDate: '2025-06-02',
+      maxDate: '2025-08-31',
     },
   ],
 };

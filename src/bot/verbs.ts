@@ -22,6 +22,12 @@ export const VERBS = {
   finishRecovery: 'finishRecovery',
   removeOldDevice: 'removeOldDevice',
   cancelRequest: 'cancelRequest',
+  newPhone: 'newPhone',
+  startPlannedChange: 'startPlannedChange',
+  tickStep: 'tickStep',
+  removeDevice: 'removeDevice',
+  requestBackupPass: 'requestBackupPass',
+  requestNewHirePass: 'requestNewHirePass',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -14,7 +14,7 @@ import {
   type Tone,
 } from '../cards.js';
 import { isOpen, type CardSlot, type RequestState, type TapRequest } from '../domain/request.js';
-import { lostPhoneSteps } from '../domain/runbooks.js';
+import { lostPhoneSteps, newHireSteps } from '../domain/runbooks.js';
 import { describeState } from '../domain/stateMachine.js';
 import { checksFor, verificationGaps } from '../domain/verification.js';
 import { localDateTime, localTime, phoneEnding } from '../domain/wording.js';
@@ -62,8 +62,54 @@ export const SECURITY_INFO_URL = 'https://mysignins.microsoft.com/security-info'
 
 const color = (state: RequestState) => TONE_COLOR[STATE_TONE[state]];
 
+/** When a future-dated pass starts working, or null when it works from the moment it exists. */
+function futureStart(request: TapRequest): string | null {
+  const start = request.pass?.startsAt ?? request.startsAt;
+  if (!start) return null;
+  const from = Date.parse(request.pass?.issuedAt ?? request.createdAt);
+  return Date.parse(start) > from + 60_000 ? start : null;
+}
+
+/** How long the pass works, as the status card says it. */
+function passUse(request: TapRequest): string {
+  const expiresAt = request.pass?.expiresAt ?? request.expiresAt;
+  const start = futureStart(request);
+  return start
+    ? `It works once, from ${localDateTime(start)} until ${localDateTime(expiresAt)}.`
+    : `It works once and expires at ${localTime(expiresAt)}.`;
+}
+
+/** The status card of a new starter's request, read by the manager who asked for it. */
+function newHireMessage(request: TapRequest): string {
+  const name = request.requester.name;
+  const start = futureStart(request);
+  const day = start ? ` on ${localDateTime(start)}` : '';
+  switch (request.state) {
+    case 'submitted':
+    case 'awaiting_verification':
+      return `Your request counts as your confirmation that this is really ${name}. A helpdesk agent checks ${name}'s photo ID and hands the pass over in person${day}.`;
+    case 'awaiting_approval':
+    case 'approved':
+      return `An agent is approving the pass for ${name}. It is handed over in person, never sent in chat.`;
+    case 'pass_issued':
+      return `The pass for ${name} is ready. A helpdesk agent hands it over in person. ${passUse(request)}`;
+    case 'delivered':
+      return `${name} has the pass. Once Microsoft Authenticator is registered on their phone, this request closes by itself.`;
+    case 'completed':
+      return `All done: ${name} has Microsoft Authenticator registered and the pass is gone.`;
+    case 'escalated':
+      return 'This request needs a closer look. The helpdesk will contact you.';
+    case 'denied':
+    case 'cancelled':
+    case 'expired':
+    case 'failed':
+      return request.outcomeReason ?? describeState(request.state);
+  }
+}
+
 /** Hides a leading requester-facing reason for an escalation: they only hear "we'll call". */
 function requesterMessage(request: TapRequest): string {
+  if (request.kind === 'new_hire') return newHireMessage(request);
   const ending = phoneEnding(request.phoneOnFile);
   const call = ending
     ? `a helpdesk agent will call you at the number ending in ${ending} from the company directory`
@@ -84,9 +130,9 @@ function requesterMessage(request: TapRequest): string {
     case 'approved':
       return `Approved. The pass is being created; ${call}.`;
     case 'pass_issued':
-      return `${capitalise(call)} and read you a one-time pass. It works once and expires at ${localTime(request.pass?.expiresAt ?? request.expiresAt)}. Never share it with anyone, not even someone who says they are from IT.`;
+      return `${capitalise(call)} and read you a one-time pass. ${passUse(request)} Never share it with anyone, not even someone who says they are from IT.`;
     case 'delivered':
-      return `You have your pass. It works once and expires at ${localTime(request.pass?.expiresAt ?? request.expiresAt)}. Follow the checklist, then press "I'm done".`;
+      return `You have your pass. ${passUse(request)} Follow the checklist, then press "I'm done".`;
     case 'completed':
       return 'All done: your new Microsoft Authenticator is registered and the pass is gone.';
     case 'escalated':
@@ -109,23 +155,36 @@ export function requesterCardData(
   oldDevices: RequestStatusCardData['oldDevices'] = [],
 ): RequestStatusCardData {
   const withPass = request.state === 'pass_issued' || request.state === 'delivered';
+  // A new starter's card is their manager's: it follows the request but cannot act for them.
+  const newHire = request.kind === 'new_hire';
+  const start = futureStart(request);
+  const expiry = request.pass?.expiresAt ?? request.expiresAt;
+  const expiresAt = start ? localDateTime(expiry) : localTime(expiry);
+  const steps = newHire
+    ? newHireSteps({
+        newHireName: request.requester.name,
+        startsAt: start ? localDateTime(start) : null,
+        expiresAt,
+        securityInfoUrl: SECURITY_INFO_URL,
+      })
+    : lostPhoneSteps({
+        phoneEnding: phoneEnding(request.phoneOnFile),
+        expiresAt,
+        securityInfoUrl: SECURITY_INFO_URL,
+      });
   return {
     requestId: request.id,
     banner,
-    title: KIND_TITLES[request.kind],
+    title: newHire
+      ? `${KIND_TITLES[request.kind]}: ${request.requester.name}`
+      : KIND_TITLES[request.kind],
     stateLabel: describeState(request.state),
     stateColor: color(request.state),
     message: requesterMessage(request),
-    steps: withPass
-      ? lostPhoneSteps({
-          phoneEnding: phoneEnding(request.phoneOnFile),
-          expiresAt: localTime(request.pass?.expiresAt ?? request.expiresAt),
-          securityInfoUrl: SECURITY_INFO_URL,
-        }).map((text) => ({ text }))
-      : [],
-    oldDevices: request.state === 'completed' ? oldDevices : [],
-    showDone: withPass,
-    canCancel: ASSIGNABLE.has(request.state) || request.state === 'approved',
+    steps: withPass ? steps.map((text) => ({ text })) : [],
+    oldDevices: request.state === 'completed' && !newHire ? oldDevices : [],
+    showDone: withPass && !newHire,
+    canCancel: !newHire && (ASSIGNABLE.has(request.state) || request.state === 'approved'),
   };
 }
 
@@ -235,6 +294,24 @@ export function agentCardData(
   const phone = request.phoneOnFile ?? 'no number on file: meet in person or on video';
   const expiresAt = request.pass?.expiresAt ?? request.expiresAt;
   const withPass = request.state === 'pass_issued' || request.state === 'delivered';
+  const start = futureStart(request);
+  // A future-dated pass expires on another day than today: say the day too.
+  const until = start ? localDateTime(expiresAt) : localTime(expiresAt);
+  const inPerson = request.kind === 'new_hire';
+  const script = inPerson
+    ? [
+        `1. Meet ${request.requester.name} in person${start ? ` on ${localDateTime(start)}` : ''} and check their photo ID against the account ${request.requester.upn}. ${request.manager?.name ?? 'Their manager'} asked for this pass.`,
+        '2. Let them read the pass from your screen, or read it out quietly. Never send it by chat, email or text.',
+        `3. Have them sign in at ${SECURITY_INFO_URL} and add Microsoft Authenticator on their phone; the pass works once, until ${until}.`,
+        '4. Press Delivered. If anything feels wrong, press Revoke.',
+      ]
+    : [
+        `1. Call ${phone}, the number in the directory. Never call a number given in chat.`,
+        `2. Ask for ${request.requester.name} and make sure you are speaking to them.`,
+        '3. Read the pass slowly, character by character. Never send it by chat, email or text.',
+        `4. Tell them to sign in at ${SECURITY_INFO_URL} ${start ? `from ${localDateTime(start)}` : 'now'} and add Microsoft Authenticator on the new phone; the pass works once and expires at ${until}.`,
+        '5. Press Delivered. If anything feels wrong, press Revoke.',
+      ];
   return {
     requestId: request.id,
     banner: options.banner ?? '',
@@ -243,19 +320,16 @@ export function agentCardData(
     pass: options.pass ?? '',
     hiddenText: showPass ? '' : `The pass is no longer shown: ${hiddenReason(request)}.`,
     facts: [
-      { title: 'Call', value: phone },
+      inPerson
+        ? { title: 'Hand over', value: 'In person, after checking photo ID' }
+        : { title: 'Call', value: phone },
       { title: 'Account', value: request.requester.upn },
+      ...(start ? [{ title: 'Valid from', value: localDateTime(start) }] : []),
       { title: 'Expires', value: localDateTime(expiresAt) },
       { title: 'Use', value: 'once' },
       { title: 'Status', value: describeState(request.state) },
     ],
-    script: [
-      `1. Call ${phone}, the number in the directory. Never call a number given in chat.`,
-      `2. Ask for ${request.requester.name} and make sure you are speaking to them.`,
-      '3. Read the pass slowly, character by character. Never send it by chat, email or text.',
-      `4. Tell them to sign in at ${SECURITY_INFO_URL} now and add Microsoft Authenticator on the new phone; the pass works once and expires at ${localTime(expiresAt)}.`,
-      '5. Press Delivered. If anything feels wrong, press Revoke.',
-    ].map((text) => ({ text })),
+    script: script.map((text) => ({ text })),
     canDeliver: request.state === 'pass_issued',
     canRevoke: withPass,
   };

@@ -25,6 +25,13 @@ export interface SubmitInput {
   reason: string;
   /** The card the requester clicked Submit on; it becomes their status card. */
   card: CardRef;
+  /** When the pass should start working (planned change, first day); omitted: at once. */
+  startsAt?: string | null;
+  /**
+   * The directory manager asked for this pass themselves (new hire): it counts as their
+   * attestation, and the status card (`card`) is theirs.
+   */
+  askedBy?: Person;
 }
 
 /** Submits a request and answers with the requester's status card (or why not). */
@@ -51,7 +58,7 @@ export async function submitRequest(services: Services, input: SubmitInput): Pro
   const request = await services.store.createRequest(draft);
   await audit(services, {
     request,
-    actor: input.requester,
+    actor: input.askedBy ?? input.requester,
     action: 'submitted',
     outcome: 'ok',
     reason: input.reason,
@@ -92,8 +99,14 @@ async function buildRequest(
     createdAt: created,
     updatedAt: created,
     expiresAt: new Date(now.getTime() + services.config.requestTtlMinutes * 60_000).toISOString(),
-    startsAt: null,
-    attestation: manager ? 'pending' : 'no_manager',
+    startsAt: input.startsAt ?? null,
+    // Only the directory's own manager asking counts; anyone else still gets asked to attest.
+    attestation:
+      manager && manager.id === input.askedBy?.id
+        ? 'by_request'
+        : manager
+          ? 'pending'
+          : 'no_manager',
     checks: {},
     flags: riskFlags({ user, audits, risk, now }),
     flagsReviewed: false,
@@ -118,7 +131,12 @@ export async function notifyParties(services: Services, requestId: string): Prom
   if (!request) return;
   let managerCard: CardRef | undefined;
   let unreachable: string | undefined;
-  if (request.manager && !request.cards.manager && request.state === 'submitted') {
+  if (
+    request.manager &&
+    request.attestation === 'pending' &&
+    !request.cards.manager &&
+    request.state === 'submitted'
+  ) {
     try {
       managerCard = await services.messenger.sendToUser(request.manager.id, {
         attachments: [cardFor('manager', { ...request, state: 'awaiting_verification' })],

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { applyEvents } from './applyEvent.js';
 import { complete, newAuthenticators } from './completeRecovery.js';
 import { refreshCards } from './requestCards.js';
+import { sendPlannedChangeReminders } from './reminders.js';
 import { scrubPassCard } from './scrubPassCard.js';
 import { notifyParties } from './submitRequest.js';
 
@@ -32,6 +33,11 @@ export async function sweep(services: Services): Promise<void> {
         'sweep failed for a request',
       );
     }
+  }
+  try {
+    await sendPlannedChangeReminders(services);
+  } catch (error) {
+    services.logger.warn({ error: errorSummary(error) }, 'sweep could not send reminders');
   }
 }
 

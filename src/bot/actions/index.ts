@@ -13,7 +13,15 @@ import {
 import { dismissOffer } from './dismissOffer.js';
 import { help } from './help.js';
 import { lostPhone } from './lostPhone.js';
+import { requestNewHirePass } from './newHireActions.js';
 import { deliver, revoke } from './passActions.js';
+import {
+  newPhone,
+  removeDevice,
+  requestBackupPass,
+  startPlannedChange,
+  tickStep,
+} from './plannedChangeActions.js';
 import { cancelRequest, finishRecovery, removeOldDevice } from './requesterActions.js';
 import { submitLostPhone } from './submitLostPhone.js';
 
@@ -39,5 +47,11 @@ export const ACTIONS: ReadonlyMap<Verb, CardAction> = new Map(
     finishRecovery,
     removeOldDevice,
     cancelRequest,
+    newPhone,
+    startPlannedChange,
+    tickStep,
+    removeDevice,
+    requestBackupPass,
+    requestNewHirePass,
   ].map((action) => [action.verb, action]),
 );

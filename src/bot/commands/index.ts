@@ -2,6 +2,8 @@ import type { Command } from '../types.js';
 import { helpCommand } from './help.js';
 import { historyCommand, queueCommand, statsCommand } from './helpdeskCommands.js';
 import { lostPhoneCommand } from './lostPhone.js';
+import { newHireCommand } from './newHire.js';
+import { newPhoneCommand } from './plannedChange.js';
 import { cancelCommand, statusCommand } from './requesterCommands.js';
 
 /** Text commands, tried in order; the first whose `matches` says yes handles the message. */
@@ -13,4 +15,6 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   statsCommand,
   lostPhoneCommand,
+  newHireCommand,
+  newPhoneCommand,
 ];
