@@ -66,7 +66,7 @@ export async function startTapDesk(
 ): Promise<RunningTapDesk> {
   const { logger } = options;
   const now = options.now ?? (() => new Date());
-  const store = await openStore(config, now);
+  const store = await openStore(config, now, logger);
   const directory = new GraphDirectory({
     baseUrl: config.graph.baseUrl,
     credential: usesLocalGraph(config) ? undefined : createGraphCredential(config.graph),

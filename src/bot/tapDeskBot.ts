@@ -31,6 +31,16 @@ const actionInvokeSchema = z.object({
 
 const clickerSchema = z.object({ aadObjectId: z.string().min(1), name: z.string().optional() });
 
+const channelDataSchema = z.object({
+  channel: z.object({ id: z.string().regex(/^19:[^;]+$/) }),
+});
+
+/** The channel (`19:…@thread.tacv2`) an activity came from, without any thread suffix. */
+const channelIdOf = (channelData: unknown): string | undefined => {
+  const parsed = channelDataSchema.safeParse(channelData);
+  return parsed.success ? parsed.data.channel.id : undefined;
+};
+
 /** The sentence a person reads when something broke on TapDesk's side. */
 export const sorryText = (reference: string) =>
   `Sorry, something went wrong on my side and nothing was changed. Please try again; if it keeps happening, give the helpdesk this reference: ${reference}.`;
@@ -48,7 +58,14 @@ export class TapDeskBot extends TeamsActivityHandler {
     super();
 
     this.onTurn(async (turn, next) => {
-      await this.rememberConversation(turn);
+      // Remembering where someone is must not stop what they asked for: the action itself
+      // reports a store outage in words, and the reference is saved again on their next turn.
+      await this.rememberConversation(turn).catch((error: unknown) =>
+        this.services.logger.warn(
+          { error: errorSummary(error) },
+          'could not remember a conversation reference',
+        ),
+      );
       await next();
     });
 
@@ -71,14 +88,31 @@ export class TapDeskBot extends TeamsActivityHandler {
     await turn.sendActivity({ attachments: [renderCard('welcome', { firstName })] });
   }
 
-  /** Keeps the latest 1:1 conversation reference per user, so the bot can reach them later. */
+  /**
+   * Keeps the latest reference of each 1:1 chat (per user) and each channel (per channel id), so
+   * the bot can reach them later through the connector that serves them.
+   *
+   * @remarks Teams gives each conversation its own `serviceUrl` (regional), and the reference
+   * carries it; a channel thread's activity names its channel in `channelData.channel.id`.
+   */
   private async rememberConversation(turn: TurnContext): Promise<void> {
-    const user = turn.activity.from?.aadObjectId;
-    if (!user || turn.activity.conversation?.conversationType !== 'personal') return;
-    await this.services.store.saveConversationRef(
-      { user },
-      TurnContext.getConversationReference(turn.activity),
-    );
+    const { activity } = turn;
+    const type = activity.conversation?.conversationType;
+    if (type === 'personal') {
+      const user = activity.from?.aadObjectId;
+      if (!user) return;
+      await this.services.store.saveConversationRef(
+        { user },
+        TurnContext.getConversationReference(activity),
+      );
+    } else if (type === 'channel') {
+      const channel = channelIdOf(activity.channelData);
+      if (channel === undefined) return;
+      await this.services.store.saveConversationRef(
+        { channel },
+        TurnContext.getConversationReference(activity),
+      );
+    }
   }
 
   private async handleMessage(turn: TurnContext): Promise<void> {

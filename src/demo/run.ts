@@ -1,86 +1,59 @@
 /**
- * `npm run demo`: TapDesk in local mode against the demo directory, with the Microsoft 365
- * Agents Playground as the requester. Everything listens on 127.0.0.1; Ctrl-C stops it all.
+ * `npm run demo`: TapDesk in local mode against the demo directory, with one Microsoft 365 Agents
+ * Playground per person (Ava the requester, Maya her manager, Hugo the helpdesk agent). Everything
+ * listens on 127.0.0.1; Ctrl-C stops it all.
+ *
+ * `PORT` moves the bot (default 3978); `PLAYGROUND_PORT` moves the three Playgrounds to it and the
+ * next two ports (default 56150).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config.js';
-import { startTapDesk } from '../index.js';
 import { createLogger } from '../logger.js';
-import { demoEnv } from './demoConfig.js';
-import { startDirectoryEmulator } from './directoryEmulator.js';
-import { loadDemoTenant } from './tenantSeed.js';
+import { DEFAULT_PLAYGROUND_PORTS, demoGuide, startDemo, type RunningDemo } from './startDemo.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BOT_PORT = Number(process.env.PORT ?? 3978);
-const PLAYGROUND_PORT = Number(process.env.PLAYGROUND_PORT ?? 56150);
+const base = Number(process.env.PLAYGROUND_PORT ?? DEFAULT_PLAYGROUND_PORTS.requester);
 
-const directory = await startDirectoryEmulator({ seed: loadDemoTenant() });
-mkdirSync(join(root, 'data'), { recursive: true });
-const result = loadConfig({
-  ...demoEnv({
-    graphBaseUrl: directory.url,
-    serviceUrl: `http://127.0.0.1:${PLAYGROUND_PORT}/_connector`,
-    sqlitePath: join(root, 'data', 'demo.sqlite'),
-    port: BOT_PORT,
-  }),
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-});
-if (!result.ok) {
-  for (const problem of result.problems) console.error(`config: ${problem}`);
+// Each Playground forgets its chats when it stops, so the demo starts from an empty store too.
+const sqlitePath = join(root, 'data', 'demo.sqlite');
+mkdirSync(dirname(sqlitePath), { recursive: true });
+for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+// The Playgrounds log every message they carry, passes included: keep that out of the project.
+const logDir = mkdtempSync(join(tmpdir(), 'tapdesk-demo-'));
+
+let demo: RunningDemo;
+try {
+  demo = await startDemo({
+    botPort: Number(process.env.PORT ?? 3978),
+    playgroundPorts: { requester: base, manager: base + 1, agent: base + 2 },
+    sqlitePath,
+    logDir,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
+  });
+} catch (error) {
+  console.error(`The demo could not start: ${error instanceof Error ? error.message : error}`);
+  // A Playground that failed to start left its log there, and the message names it.
+  if (readdirSync(logDir).length === 0) rmSync(logDir, { recursive: true, force: true });
   process.exit(1);
 }
-const logger = createLogger(result.config.logLevel);
-const tapdesk = await startTapDesk(result.config, { logger });
 
-const playgroundCli = createRequire(import.meta.url).resolve(
-  '@microsoft/m365agentsplayground/cli.js',
-);
-const playground: ChildProcess = spawn(
-  process.execPath,
-  [
-    playgroundCli,
-    '-e',
-    `${tapdesk.url}/api/messages`,
-    '-c',
-    'msteams',
-    '-p',
-    String(PLAYGROUND_PORT),
-    '--dt',
-  ],
-  {
-    cwd: join(root, 'demo', 'requester'),
-    stdio: ['pipe', 'inherit', 'inherit'],
-    // The Playground tries to open a browser and exits when it cannot; demo/bin answers instead.
-    env: { ...process.env, PATH: `${join(root, 'demo', 'bin')}:${process.env.PATH ?? ''}` },
-  },
-);
-
-console.log(`
-TapDesk demo
-  bot                ${tapdesk.url}/api/messages  (local mode, demo tenant)
-  directory (Graph)  ${directory.url}/v1.0
-  Playground         http://127.0.0.1:${PLAYGROUND_PORT}  — you are Ava Employee; type "help"
-Press Ctrl-C to stop.
-`);
+console.log(`\n${demoGuide(demo)}\n`);
 
 let stopping = false;
-async function stop() {
+async function stop(code: number) {
   if (stopping) return;
   stopping = true;
-  playground.kill('SIGTERM');
-  await tapdesk.close(2000);
-  await directory.close();
-  process.exit(0);
+  await demo.close();
+  rmSync(logDir, { recursive: true, force: true });
+  process.exit(code);
 }
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-playground.on('exit', (code) => {
-  if (!stopping) {
-    console.error(`The Agents Playground stopped (exit code ${code}); stopping the demo.`);
-    void stop();
-  }
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+void demo.playgroundStopped.then(({ role, code }) => {
+  if (stopping) return;
+  console.error(`The ${role}'s Agents Playground stopped (exit code ${code}); stopping the demo.`);
+  void stop(1);
 });

@@ -3,14 +3,20 @@
  * channel threads and in-place card updates, paced to Teams' per-conversation limits.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Activity, ChannelAccount, CloudAdapter, TurnContext } from 'botbuilder';
+import type {
+  Activity,
+  ChannelAccount,
+  CloudAdapter,
+  ConversationAccount,
+  TurnContext,
+} from 'botbuilder';
 import PQueue from 'p-queue';
 import { z } from 'zod';
 import type { CardRef } from '../domain/request.js';
 import type { Logger } from '../logger.js';
 import type { ConversationRef, Directory, Messenger, OutgoingActivity, Store } from '../ports.js';
 
-/** The two store methods the messenger needs: where users' 1:1 chats are filed. */
+/** The two store methods the messenger needs: where users' 1:1 chats and channels are filed. */
 export type ConversationRefs = Pick<Store, 'getConversationRef' | 'saveConversationRef'>;
 
 /** The directory calls that put the app in a user's personal scope. */
@@ -42,7 +48,10 @@ export interface TeamsMessengerOptions {
   /** The bot's Microsoft App ID; '' in local mode, where nothing is signed. */
   appId: string;
   tenantId: string;
-  /** Connector for conversations the bot starts (`TEAMS_SERVICE_URL`). */
+  /**
+   * Connector for a conversation whose own is unknown (`TEAMS_SERVICE_URL`): a chat the bot
+   * starts by installing the app, or a channel it never heard from.
+   */
   serviceUrl: string;
   /** The app package's id, to install the app for a user who never talked to the bot. */
   teamsAppId?: string;
@@ -165,14 +174,31 @@ interface Lane {
  */
 const laneKey = (conversationId: string): string => conversationId.split(';messageid=')[0] ?? '';
 
+/** Team channels are `19:…@thread.tacv2` (older ones `@thread.skype`); group chats `@thread.v2`. */
+const isChannel = (conversationId: string): boolean =>
+  /@thread\.(tacv2|skype)$/.test(laneKey(conversationId));
+
+/** How to reach one conversation again: the connector that serves it, and what kind it is. */
+interface Route {
+  serviceUrl: string;
+  conversationType: string;
+}
+
+/** Routes kept in memory; the oldest is forgotten beyond this. */
+const MAX_ROUTES = 10_000;
+
 /**
- * Sends TapDesk's cards into Teams proactively.
+ * Sends TapDesk's cards into Teams proactively, each through the connector that serves its
+ * conversation. To know those, it watches the activities coming in through `adapter` (it adds a
+ * middleware when constructed) and remembers where it sent.
  *
  * @remarks In local mode (`appId` ''), botbuilder signs nothing and talks to `serviceUrl` as is,
  * which is how the tests drive a real `CloudAdapter` against a connector emulator.
  */
 export class TeamsMessenger implements Messenger {
   private readonly lanes = new Map<string, Lane>();
+  /** By conversation (a channel's threads share their channel's entry). */
+  private readonly routes = new Map<string, Route>();
   private readonly bot: ChannelAccount;
   private readonly perSecond: number;
   private readonly perThirtySeconds: number;
@@ -191,6 +217,10 @@ export class TeamsMessenger implements Messenger {
     this.retryDelayMs = pacing.retryDelayMs ?? SECOND_MS;
     this.maxRetryAfterMs = pacing.maxRetryAfterMs ?? 60 * SECOND_MS;
     this.bot = { id: `28:${options.appId}`, name: BOT_NAME };
+    options.adapter.use(async (context, next) => {
+      this.learnRoute(context.activity.conversation, context.activity.serviceUrl);
+      await next();
+    });
   }
 
   async sendToUser(aadObjectId: string, activity: OutgoingActivity): Promise<CardRef> {
@@ -199,6 +229,7 @@ export class TeamsMessenger implements Messenger {
     if (conversationId === undefined) {
       throw new Error(`Cannot message user ${aadObjectId}: their saved Teams chat has no id`);
     }
+    this.learnRoute(reference.conversation, reference.serviceUrl);
     const activityId = await this.run(conversationId, `a message to user ${aadObjectId}`, () =>
       this.continueWith(reference, async (context) => {
         const response = await context.sendActivity(activity);
@@ -212,7 +243,8 @@ export class TeamsMessenger implements Messenger {
   }
 
   async sendToChannel(channelId: string, activity: OutgoingActivity): Promise<CardRef> {
-    const { adapter, appId, serviceUrl, tenantId } = this.options;
+    const { adapter, appId, tenantId } = this.options;
+    const { serviceUrl } = await this.routeTo(channelId);
     const conversationId = await this.run(channelId, `a post in channel ${channelId}`, async () => {
       let created: string | undefined;
       await adapter.createConversationAsync(
@@ -241,19 +273,21 @@ export class TeamsMessenger implements Messenger {
         `Teams created a conversation in channel ${channelId} but did not say which message`,
       );
     }
+    this.learnRoute({ id: conversationId, conversationType: 'channel' }, serviceUrl);
     return { conversationId, activityId };
   }
 
   async update(ref: CardRef, activity: OutgoingActivity): Promise<void> {
+    const { serviceUrl, conversationType } = await this.routeTo(ref.conversationId);
     const reference: ConversationRef = {
       channelId: 'msteams',
-      serviceUrl: this.options.serviceUrl,
+      serviceUrl,
       bot: this.bot,
       conversation: {
         id: ref.conversationId,
         tenantId: this.options.tenantId,
-        isGroup: ref.conversationId.startsWith('19:'),
-        conversationType: ref.conversationId.startsWith('19:') ? 'channel' : 'personal',
+        isGroup: conversationType !== 'personal',
+        conversationType,
         name: '',
       },
     };
@@ -262,6 +296,43 @@ export class TeamsMessenger implements Messenger {
         await context.updateActivity({ type: 'message', ...activity, id: ref.activityId });
       }),
     );
+  }
+
+  /**
+   * The connector serving a conversation: the one it was last heard from or sent to (on this
+   * instance), else the channel's saved reference, else the configured one.
+   *
+   * @remarks Teams serves conversations from regional connectors, and each Agents Playground of
+   * the demo is its own connector, so one `serviceUrl` does not reach every conversation.
+   */
+  private async routeTo(conversationId: string): Promise<Route> {
+    const key = laneKey(conversationId);
+    const known = this.routes.get(key);
+    if (known !== undefined) return known;
+    const conversationType = isChannel(key) ? 'channel' : 'personal';
+    if (conversationType === 'channel') {
+      const saved = await this.options.refs.getConversationRef({ channel: key });
+      if (saved?.serviceUrl) return { serviceUrl: saved.serviceUrl, conversationType };
+    }
+    return { serviceUrl: this.options.serviceUrl, conversationType };
+  }
+
+  /** Remembers which connector serves a conversation, from an activity or a reference. */
+  private learnRoute(
+    conversation: Partial<ConversationAccount> | undefined,
+    serviceUrl: string | undefined,
+  ): void {
+    if (!conversation?.id || !serviceUrl) return;
+    const key = laneKey(conversation.id);
+    this.routes.delete(key);
+    this.routes.set(key, {
+      serviceUrl,
+      conversationType: conversation.conversationType ?? (isChannel(key) ? 'channel' : 'personal'),
+    });
+    if (this.routes.size > MAX_ROUTES) {
+      const oldest = this.routes.keys().next().value;
+      if (oldest !== undefined) this.routes.delete(oldest);
+    }
   }
 
   /** The user's 1:1 chat: saved by the bot, else made by installing the app for them. */

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { DirectoryError, type ConversationKey, type ConversationRef } from '../../src/ports.js';
@@ -49,19 +49,23 @@ class RecordingInstaller implements AppInstaller {
 }
 
 let connector: ConnectorEmulator;
+/** A second connector: the one that serves some conversations, as Teams' regions do. */
+let regional: ConnectorEmulator;
 let adapter: CloudAdapter;
 let turnErrors: unknown[];
 
 beforeAll(async () => {
   connector = await startConnectorEmulator();
+  regional = await startConnectorEmulator();
 });
 
 afterAll(async () => {
-  await connector.close();
+  await Promise.all([connector.close(), regional.close()]);
 });
 
 beforeEach(() => {
   connector.reset();
+  regional.reset();
   adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   turnErrors = [];
   adapter.onTurnError = async (_context, error) => {
@@ -214,6 +218,112 @@ describe('TeamsMessenger.sendToChannel and update', () => {
     expect(connector.conversation('a:ava-chat')).toMatchObject([
       { id: ref.activityId, text: 'Done' },
     ]);
+  });
+});
+
+describe('TeamsMessenger routes each conversation to the connector that serves it', () => {
+  const helpdeskRef = (serviceUrl: string): ConversationRef => ({
+    channelId: 'msteams',
+    serviceUrl,
+    conversation: {
+      id: HELPDESK,
+      conversationType: 'channel',
+      tenantId: TENANT,
+      isGroup: true,
+      name: 'Helpdesk',
+    },
+    bot: { id: '28:bot-id', name: 'TapDesk' },
+  });
+
+  it('a 1:1 message and its update go to the connector saved with the user’s chat', async () => {
+    const refs = new MapRefs();
+    await refs.saveConversationRef({ user: AVA }, { ...avaRef(), serviceUrl: regional.url });
+    const sut = messenger({ refs });
+
+    const ref = await sut.sendToUser(AVA, { type: 'message', text: 'Pending' });
+    await sut.update(ref, { type: 'message', text: 'Done' });
+
+    expect(regional.log.map((e) => e.activity?.text)).toEqual(['Pending', 'Done']);
+    expect(regional.conversation('a:ava-chat')).toMatchObject([
+      { id: ref.activityId, text: 'Done' },
+    ]);
+    expect(connector.attempts).toEqual([]);
+  });
+
+  it('a channel post and the updates of its thread go to the connector saved with the channel', async () => {
+    const refs = new MapRefs();
+    await refs.saveConversationRef({ channel: HELPDESK }, helpdeskRef(regional.url));
+    const sut = messenger({ refs });
+
+    const ref = await sut.sendToChannel(HELPDESK, { type: 'message', text: 'Request from Ava' });
+    await sut.update(ref, { type: 'message', text: 'Approved by Hugo' });
+
+    expect(regional.log.map((e) => e.op)).toEqual(['create', 'update']);
+    expect(regional.conversation(ref.conversationId)).toMatchObject([
+      { id: ref.activityId, text: 'Approved by Hugo' },
+    ]);
+    expect(connector.attempts).toEqual([]);
+  });
+
+  it('after a restart a channel card is still updated through the channel’s saved connector', async () => {
+    const refs = new MapRefs();
+    await refs.saveConversationRef({ channel: HELPDESK }, helpdeskRef(regional.url));
+    const restarted = messenger({ refs });
+
+    await restarted.update(
+      { conversationId: `${HELPDESK};messageid=1700000000000`, activityId: '1700000000000' },
+      { type: 'message', text: 'Expired' },
+    );
+
+    expect(regional.log).toMatchObject([
+      {
+        op: 'update',
+        conversationId: `${HELPDESK};messageid=1700000000000`,
+        activity: { conversation: { conversationType: 'channel', isGroup: true } },
+      },
+    ]);
+    expect(connector.attempts).toEqual([]);
+  });
+
+  it('a card in a chat the bot only heard from is updated through the connector that chat came from', async () => {
+    const sut = messenger();
+    const incoming = {
+      type: 'message',
+      id: 'incoming-1',
+      channelId: 'msteams',
+      serviceUrl: regional.url,
+      text: 'I lost my phone',
+      from: { id: `29:${AVA}`, aadObjectId: AVA, name: 'Ava Employee' },
+      recipient: { id: '28:bot-id', name: 'TapDesk' },
+      conversation: { id: 'a:ava-chat', conversationType: 'personal', tenantId: TENANT },
+      channelData: { tenant: { id: TENANT } },
+    } as Activity;
+    await adapter.processActivityDirect('', incoming, async () => undefined);
+
+    await sut.update({ conversationId: 'a:ava-chat', activityId: '17' }, { text: 'Submitted' });
+
+    expect(regional.log).toMatchObject([
+      { op: 'update', conversationId: 'a:ava-chat', activityId: '17' },
+    ]);
+    expect(connector.attempts).toEqual([]);
+  });
+
+  it('a conversation it knows nothing about is reached through the configured connector, as a personal chat unless it is a team channel', async () => {
+    const sut = messenger();
+    const graphChat = '19:a0000000-0000-4000-8000-000000000002_d0000000@unq.gbl.spaces';
+
+    await sut.update({ conversationId: graphChat, activityId: '5' }, { text: 'Confirmed' });
+    await sut.sendToChannel(HELPDESK, { type: 'message', text: 'Request from Ava' });
+
+    expect(connector.log).toMatchObject([
+      {
+        op: 'update',
+        conversationId: graphChat,
+        activity: { conversation: { conversationType: 'personal', isGroup: false } },
+      },
+      { op: 'create', parameters: { channelData: { channel: { id: HELPDESK } } } },
+    ]);
+    expect(regional.attempts).toEqual([]);
   });
 });
 
