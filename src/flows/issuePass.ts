@@ -86,19 +86,11 @@ async function issuePass(services: Services, requestId: string, approver: Actor)
       attachments: [renderCard('agentPass', card)],
     });
   } catch (error) {
-    // A pass nobody holds must not stay usable: delete it and let the agent try again.
     services.logger.error(
       { requestId, error: errorSummary(error) },
       "could not send the pass to the approver's chat; deleting it",
     );
-    await services.directory
-      .deleteTap(request.requester.id, tap.id)
-      .catch((deleteError: unknown) =>
-        services.logger.error(
-          { requestId, error: errorSummary(deleteError) },
-          'could not delete an undelivered pass',
-        ),
-      );
+    await withdrawPass(services, request, tap.id, undefined);
     await recordFailure(
       services,
       requestId,
@@ -107,23 +99,65 @@ async function issuePass(services: Services, requestId: string, approver: Actor)
     return;
   }
 
-  const issued = await applyEvents(
-    services,
-    requestId,
-    [{ type: 'issued', pass }],
-    SYSTEM,
-    (r) => ({
+  let issued: Awaited<ReturnType<typeof applyEvents>>;
+  try {
+    issued = await applyEvents(services, requestId, [{ type: 'issued', pass }], SYSTEM, (r) => ({
       cards: { ...r.cards, agent: agentCard },
-    }),
-  );
+    }));
+  } catch (error) {
+    issued = {
+      ok: false,
+      refusal: { code: 'not_ready', message: errorSummary(error).message },
+      request,
+    };
+  }
   if (!issued.ok) {
+    // Unrecorded, the pass could never be scrubbed, revoked or cleaned up: take it back.
     services.logger.error(
       { requestId, refusal: issued.refusal },
-      'could not record a created pass',
+      'could not record a created pass; deleting it',
+    );
+    await withdrawPass(services, request, tap.id, agentCard);
+    await recordFailure(
+      services,
+      requestId,
+      'TapDesk created the pass but could not record it, so it deleted the pass again and hid it from your chat. Try again in a minute.',
     );
     return;
   }
   await refreshCards(services, issued.request);
+}
+
+/**
+ * A pass nobody can follow up on must not stay usable: delete it in Graph and, when its card
+ * was already sent, replace that card with one that no longer shows it.
+ */
+async function withdrawPass(
+  services: Services,
+  request: TapRequest,
+  tapId: string,
+  agentCard: CardRef | undefined,
+): Promise<void> {
+  await services.directory
+    .deleteTap(request.requester.id, tapId)
+    .catch((error: unknown) =>
+      services.logger.error(
+        { requestId: request.id, error: errorSummary(error) },
+        'could not delete a pass that was taken back',
+      ),
+    );
+  if (!agentCard) return;
+  const hidden = agentCardData(request, {
+    banner: 'This pass was taken back before it was recorded; do not read it out.',
+  });
+  await services.messenger
+    .update(agentCard, { attachments: [renderCard('agentPass', hidden)] })
+    .catch((error: unknown) =>
+      services.logger.error(
+        { requestId: request.id, error: errorSummary(error) },
+        'could not hide a pass card that was taken back',
+      ),
+    );
 }
 
 /** The configured lifetime within the tenant policy (or Graph's limits when it is unreadable). */
