@@ -123,6 +123,9 @@ export interface AgentPassCardData extends RequestCardBase {
   pass: string;
   hiddenText: string;
   facts: Fact[];
+  /** Under the pass: how it may be handed over (a call, or in person for a new starter). */
+  handoverNote: string;
+  scriptTitle: string;
   script: Line[];
   canDeliver: boolean;
   canRevoke: boolean;

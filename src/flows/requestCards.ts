@@ -329,6 +329,10 @@ export function agentCardData(
       { title: 'Use', value: 'once' },
       { title: 'Status', value: describeState(request.state) },
     ],
+    handoverNote: inPerson
+      ? 'Only for handing over in person, after checking photo ID. Never paste it into a chat or email.'
+      : 'Only for a phone call to the number below. Never paste it into a chat or email.',
+    scriptTitle: inPerson ? 'Hand-over script' : 'Call script',
     script: script.map((text) => ({ text })),
     canDeliver: request.state === 'pass_issued',
     canRevoke: withPass,

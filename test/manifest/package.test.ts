@@ -101,7 +101,14 @@ describe('the manifest template', () => {
     expect(bot?.isNotificationOnly).toBe(false);
     const titles = (scope: string) =>
       bot?.commandLists.find((list) => list.scopes.join() === scope)?.commands.map((c) => c.title);
-    expect(titles('personal')).toEqual(['help', 'lost phone', 'new phone', 'status', 'cancel']);
+    expect(titles('personal')).toEqual([
+      'help',
+      'lost phone',
+      'new phone',
+      'new starter',
+      'status',
+      'cancel',
+    ]);
     expect(titles('team')).toEqual(['help', 'queue', 'stats']);
     expect(bot?.commandLists).toHaveLength(2);
   });

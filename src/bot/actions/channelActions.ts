@@ -2,16 +2,13 @@ import { z } from 'zod';
 import { actOnRequest } from '../../flows/actOnRequest.js';
 import { approveRequest, retryIssue as retry } from '../../flows/issuePass.js';
 import { VERBS } from '../verbs.js';
+import { cardFlag, reasonSchema } from './cardInputs.js';
 import { requestAction } from './requestAction.js';
-
-/** Card inputs arrive as strings or booleans depending on the client; accept both. */
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-const reasonSchema = z.object({ reason: z.string().trim().max(500).default('') });
 
 export const toggleCheck = requestAction({
   verb: VERBS.toggleCheck,
   slot: 'channel',
-  schema: z.object({ check: z.string().min(1).max(64), done: flag }),
+  schema: z.object({ check: z.string().min(1).max(64), done: cardFlag }),
   run: (services, click, { check, done }) =>
     actOnRequest(services, click, () => [{ type: 'tick', check, done }]),
 });
@@ -49,5 +46,3 @@ export const deny = requestAction({
   run: (services, click, { reason }) =>
     actOnRequest(services, click, () => [{ type: 'deny', reason }]),
 });
-
-export { reasonSchema };

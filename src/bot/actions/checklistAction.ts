@@ -15,12 +15,6 @@ import type { ActionRequest, CardAction } from '../types.js';
 import type { Verb } from '../verbs.js';
 import { outsideFailure } from './requestAction.js';
 
-/** Card inputs arrive as strings or booleans depending on the client; accept both. */
-export const cardFlag = z.union([
-  z.boolean(),
-  z.enum(['true', 'false']).transform((v) => v === 'true'),
-]);
-
 /** The card that was clicked, which the answer replaces. */
 export const clickedCard = (turn: TurnContext): CardRef => ({
   conversationId: turn.activity.conversation.id,

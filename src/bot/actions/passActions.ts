@@ -1,7 +1,7 @@
 import { deliverPass } from '../../flows/deliverPass.js';
 import { revokePass } from '../../flows/revokePass.js';
 import { VERBS } from '../verbs.js';
-import { reasonSchema } from './channelActions.js';
+import { reasonSchema } from './cardInputs.js';
 import { requestAction } from './requestAction.js';
 
 export const deliver = requestAction({ verb: VERBS.deliver, slot: 'agent', run: deliverPass });

@@ -9,7 +9,8 @@ import {
 import { cardResponse } from '../invokeResponses.js';
 import type { CardAction } from '../types.js';
 import { VERBS } from '../verbs.js';
-import { answer, cardFlag, checklistAction, clickedCard, malformed } from './checklistAction.js';
+import { cardFlag } from './cardInputs.js';
+import { answer, checklistAction, clickedCard, malformed } from './checklistAction.js';
 
 /** The welcome card's "I'm getting a new phone" button: the same card as typing it. */
 export const newPhone: CardAction = {
