@@ -226,6 +226,17 @@ export interface CardDataByName {
 export type CardName = keyof CardDataByName;
 
 const templates = new Map<string, object>();
+const compiledTemplates = new Map<string, ACData.Template>();
+
+/** A template is parsed once; expanding it does not change it. */
+function compiled(name: string): ACData.Template {
+  let found = compiledTemplates.get(name);
+  if (!found) {
+    found = new ACData.Template(template(name));
+    compiledTemplates.set(name, found);
+  }
+  return found;
+}
 
 function template(name: string): object {
   let parsed = templates.get(name);
@@ -261,7 +272,7 @@ export function renderCardJson<N extends CardName>(
   name: N,
   data: CardDataByName[N],
 ): Record<string, unknown> {
-  const expanded: unknown = new ACData.Template(template(name)).expand({
+  const expanded: unknown = compiled(name).expand({
     $root: withDefaults(name, data),
   });
   return expanded as Record<string, unknown>;
