@@ -95,10 +95,16 @@ export async function startTapDesk(
     directory,
     logger,
   });
+  // One sweep at a time per instance; a slow one is not overlapped by the next tick, and
+  // shutdown waits for the one in progress before the store closes.
+  let sweeping: Promise<void> | undefined;
   const timer = setInterval(() => {
-    sweep(services).catch((error: unknown) =>
-      logger.warn({ error: errorSummary(error) }, 'periodic sweep failed'),
-    );
+    if (sweeping) return;
+    sweeping = sweep(services)
+      .catch((error: unknown) =>
+        logger.warn({ error: errorSummary(error) }, 'periodic sweep failed'),
+      )
+      .finally(() => (sweeping = undefined));
   }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
   timer.unref();
   return {
@@ -108,6 +114,7 @@ export async function startTapDesk(
     async close(drainMs) {
       clearInterval(timer);
       await server.close(drainMs);
+      await sweeping;
       await background.idle(drainMs ?? 10_000);
       await store.close();
     },

@@ -308,6 +308,11 @@ const HANDLERS: Handlers = {
       const who = request.approver?.name ?? 'the approving agent';
       return refuse('not_allowed', `Only ${who}, who approved this request, can create the pass.`);
     }
+    // Roles are read at every click: an approver who left the helpdesk since cannot retry.
+    if (!actor.isSystem) {
+      const refusal = helpdeskNotParty(request, actor, 'create the pass');
+      if (refusal) return refusal;
+    }
     if (request.pass !== null) {
       return refuse('already_done', 'The pass for this request was already created.');
     }

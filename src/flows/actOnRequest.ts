@@ -23,6 +23,11 @@ export type ClickOutcome =
   | { ok: true; card: Attachment; request: TapRequest; actor: Actor }
   | { ok: false; card: Attachment; refusal: FlowRefusal };
 
+export const NOT_YOURS = 'This card is not yours to act on, so nothing was changed.';
+
+const nothingChanged = (text: string) =>
+  renderCard('notice', { title: 'Nothing was changed', text, tone: 'warning' });
+
 /** The answer for a refused click: the clicked card as it is now, with the reason on top. */
 export function refusalCard(
   slot: CardSlot,
@@ -30,14 +35,15 @@ export function refusalCard(
   refusal: FlowRefusal,
   viewer?: Actor,
 ): Attachment {
-  if (request === undefined || (viewer !== undefined && !mayView(slot, request, viewer))) {
-    return renderCard('notice', {
-      title: 'Nothing was changed',
-      text: refusal.message,
-      tone: 'warning',
-    });
-  }
-  return cardFor(slot, request, refusal.message);
+  if (request === undefined) return nothingChanged(refusal.message);
+  // The reason names people and outcomes: only someone who may see the card reads it.
+  if (viewer !== undefined && !mayView(slot, request, viewer)) return nothingChanged(NOT_YOURS);
+  // A requester never learns from a refusal that their request was reported as suspicious.
+  const message =
+    request.state === 'escalated' && viewer?.id === request.requester.id
+      ? 'This request is closed. The helpdesk will contact you.'
+      : refusal.message;
+  return cardFor(slot, request, message);
 }
 
 /**

@@ -21,7 +21,7 @@ import { applyEvents } from './applyEvent.js';
 import { agentCardData, refreshCards } from './requestCards.js';
 
 /** Long enough for Graph's bounded retries; after it, the approver may try again. */
-export const ISSUE_LEASE_SECONDS = 120;
+export const ISSUE_LEASE_SECONDS = 300;
 
 /** *Approve & create pass*: approval and lease in one write, then the pass in the background. */
 export async function approveRequest(services: Services, click: Click): Promise<ClickOutcome> {
@@ -43,16 +43,28 @@ export async function retryIssue(services: Services, click: Click): Promise<Clic
 }
 
 function startIssuing(services: Services, request: TapRequest, approver: Actor): void {
-  services.background.run('issue pass', () => issuePass(services, request.id, approver));
+  const lease = request.issuing?.until;
+  if (lease === undefined) return;
+  services.background.run('issue pass', () => issuePass(services, request.id, approver, lease));
 }
 
 /**
  * Creates the pass in Graph and sends it in the approver's 1:1 chat. The pass lives only in this
  * function's memory; the store gets the facts about it (`PassInfo`), never the pass.
  */
-async function issuePass(services: Services, requestId: string, approver: Actor): Promise<void> {
+async function issuePass(
+  services: Services,
+  requestId: string,
+  approver: Actor,
+  lease: string,
+): Promise<void> {
   const request = await services.store.getRequest(requestId);
-  if (request?.state !== 'approved' || request.issuing?.by !== approver.id) return;
+  // Only under the lease this click took, and only while it runs: a lease that ran out belongs
+  // to the sweep, which cleans up after it.
+  const mine = request?.issuing?.by === approver.id && request.issuing.until === lease;
+  if (request?.state !== 'approved' || !mine || Date.parse(lease) <= services.now().getTime()) {
+    return;
+  }
 
   let tap: IssuedTap;
   try {
@@ -110,6 +122,14 @@ async function issuePass(services: Services, requestId: string, approver: Actor)
       refusal: { code: 'not_ready', message: errorSummary(error).message },
       request,
     };
+  }
+  if (!issued.ok) {
+    // A write that landed but looked failed (a timeout, a retried 412) is a success.
+    const current = await services.store.getRequest(requestId).catch(() => undefined);
+    if (current?.pass?.methodId === tap.id) {
+      await refreshCards(services, current);
+      return;
+    }
   }
   if (!issued.ok) {
     // Unrecorded, the pass could never be scrubbed, revoked or cleaned up: take it back.

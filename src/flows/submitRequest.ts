@@ -36,16 +36,6 @@ export interface SubmitInput {
 
 /** Submits a request and answers with the requester's status card (or why not). */
 export async function submitRequest(services: Services, input: SubmitInput): Promise<Attachment> {
-  // Two clicks on one Submit button, or Teams retrying the invoke, submit once.
-  const first = await services.store.claimOnce(
-    `submit:${input.card.conversationId}:${input.card.activityId}`,
-  );
-  if (!first) {
-    return renderCard('notice', {
-      title: 'Already submitted',
-      text: 'This request was already submitted. Type "status" to see where it is.',
-    });
-  }
   const assessment = await assessRequester(services, input.requester);
   if (!assessment.ok) {
     return renderCard('notice', {
@@ -55,6 +45,17 @@ export async function submitRequest(services: Services, input: SubmitInput): Pro
     });
   }
   const draft = await buildRequest(services, input, assessment.profile);
+  // Two clicks on one Submit button, or Teams retrying the invoke, submit once. Claimed only now,
+  // after the reads, so a Graph failure before this point leaves the button usable.
+  const first = await services.store.claimOnce(
+    `submit:${input.card.conversationId}:${input.card.activityId}`,
+  );
+  if (!first) {
+    return renderCard('notice', {
+      title: 'Already submitted',
+      text: 'This request was already submitted. Type "status" to see where it is.',
+    });
+  }
   const request = await services.store.createRequest(draft);
   await audit(services, {
     request,

@@ -2,7 +2,7 @@
  * The periodic check, safe on several instances at once: every change goes through a
  * compare-and-swap, so whichever instance gets there first makes it and the others see it done.
  */
-import { WAITING_STATES, type TapRequest } from '../domain/request.js';
+import { isOpen, WAITING_STATES, type TapRequest } from '../domain/request.js';
 import { SYSTEM, isExpired } from '../domain/stateMachine.js';
 import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
@@ -34,10 +34,29 @@ export async function sweep(services: Services): Promise<void> {
       );
     }
   }
+  await scrubClosedPassCards(services);
   try {
     await sendPlannedChangeReminders(services);
   } catch (error) {
     services.logger.warn({ error: errorSummary(error) }, 'sweep could not send reminders');
+  }
+}
+
+/** How far back closed requests are checked for a pass card whose scrub did not get through. */
+const CLOSED_SCRUB_LOOKBACK_MS = 2 * 24 * 60 * 60 * 1000;
+
+/** A request closed by revoke or completion whose pass card could not be updated then. */
+async function scrubClosedPassCards(services: Services): Promise<void> {
+  const since = new Date(services.now().getTime() - CLOSED_SCRUB_LOOKBACK_MS).toISOString();
+  try {
+    const recent = await services.store.listRequestsSince(since);
+    for (const request of recent) {
+      if (!isOpen(request.state) && request.pass && !request.pass.scrubbedAt) {
+        await scrubPassCard(services, request.id, SYSTEM);
+      }
+    }
+  } catch (error) {
+    services.logger.warn({ error: errorSummary(error) }, 'sweep could not check closed pass cards');
   }
 }
 
@@ -60,6 +79,14 @@ async function sweepOne(services: Services, request: TapRequest): Promise<void> 
     }
     return;
   }
+  if (
+    request.state === 'approved' &&
+    request.issuing &&
+    Date.parse(request.issuing.until) <= now.getTime()
+  ) {
+    await recoverInterruptedIssue(services, request);
+    return;
+  }
   if (request.pass && !request.pass.scrubbedAt && passCardDue(request, now)) {
     await scrubPassCard(services, request.id, SYSTEM);
   }
@@ -69,6 +96,29 @@ async function sweepOne(services: Services, request: TapRequest): Promise<void> 
       await complete(services, { requestId: request.id, from: SYSTEM, slot: 'requester' }, SYSTEM);
     }
   }
+}
+
+/**
+ * Creating a pass stopped half way (the process died, the store failed): the lease ran out with
+ * nothing recorded. A pass Graph may have created for this request is deleted, since nobody holds
+ * it, and the request goes back to "try again".
+ */
+async function recoverInterruptedIssue(services: Services, request: TapRequest): Promise<void> {
+  const taps = await services.directory.listTaps(request.requester.id);
+  for (const tap of taps.filter(
+    (t) => Date.parse(t.startDateTime) >= Date.parse(request.createdAt),
+  )) {
+    await services.directory.deleteTap(request.requester.id, tap.id);
+  }
+  const message =
+    'Creating the pass was interrupted before it was recorded; any pass it made was deleted. Try again.';
+  const failed = await applyEvents(
+    services,
+    request.id,
+    [{ type: 'issue_failed', message }],
+    SYSTEM,
+  );
+  if (failed.ok) await refreshCards(services, failed.request);
 }
 
 function passCardDue(request: TapRequest, now: Date): boolean {

@@ -685,6 +685,14 @@ const refusals: Refused[] = [
     message: 'Only Hugo Helpdesk, who approved this request, can create the pass.',
   },
   {
+    name: 'an approver who left the helpdesk cannot retry creating the pass',
+    request: anApprovedRequest({ lastError: 'Graph said no' }),
+    event: { type: 'begin_issue', leaseSeconds: 30 },
+    by: hugoFormer,
+    code: 'not_allowed',
+    message: 'Only helpdesk agents can create the pass.',
+  },
+  {
     name: 'no pass is created before approval',
     request: ready(),
     event: { type: 'begin_issue', leaseSeconds: 30 },
