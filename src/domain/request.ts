@@ -37,6 +37,22 @@ export const WAITING_STATES: ReadonlySet<RequestState> = new Set([
   'approved',
 ]);
 
+/** States in which the manager and the helpdesk verify the person. */
+export const VERIFYING_STATES: ReadonlySet<RequestState> = new Set([
+  'awaiting_verification',
+  'awaiting_approval',
+]);
+
+/** States in which an agent may take or release a request. */
+export const ASSIGNABLE_STATES: ReadonlySet<RequestState> = new Set([
+  'submitted',
+  'awaiting_verification',
+  'awaiting_approval',
+]);
+
+/** States in which a pass exists in Graph. */
+export const PASS_STATES: ReadonlySet<RequestState> = new Set(['pass_issued', 'delivered']);
+
 export const isOpen = (state: RequestState): boolean => !TERMINAL_STATES.has(state);
 
 /** Why the person needs a pass. */

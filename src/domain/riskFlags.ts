@@ -3,13 +3,12 @@
  * likely. A flagged request needs the approving agent to confirm they reviewed the flags.
  */
 import type { DirectoryAuditEntry, DirectoryUser, UserRisk } from '../ports.js';
+import { DAY_MS } from './time.js';
 
 /** How far back a change of phone, manager or methods counts as recent. */
 export const RECENT_CHANGE_DAYS = 14;
 /** An account younger than this is flagged. */
 export const NEW_ACCOUNT_DAYS = 7;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 const CHANGE_KINDS: { pattern: RegExp; what: string }[] = [
   // Whole property names only: `StrongAuthenticationPhoneAppDetail` is the Authenticator app,

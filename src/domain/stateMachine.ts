@@ -4,7 +4,10 @@
  * compare-and-swap and write the audit event; nothing here does I/O.
  */
 import {
+  ASSIGNABLE_STATES,
+  PASS_STATES,
   SYSTEM_ACTOR,
+  VERIFYING_STATES,
   TERMINAL_STATES,
   WAITING_STATES,
   type PassInfo,
@@ -148,16 +151,9 @@ function apply<E extends RequestEvent>(
   return handle({ request, event, actor, now });
 }
 
-const VERIFYING: ReadonlySet<RequestState> = new Set([
-  'awaiting_verification',
-  'awaiting_approval',
-]);
-const ASSIGNABLE: ReadonlySet<RequestState> = new Set([
-  'submitted',
-  'awaiting_verification',
-  'awaiting_approval',
-]);
-const WITH_PASS: ReadonlySet<RequestState> = new Set(['pass_issued', 'delivered']);
+const VERIFYING = VERIFYING_STATES;
+const ASSIGNABLE = ASSIGNABLE_STATES;
+const WITH_PASS = PASS_STATES;
 
 const ATTEST_ACTIONS: Record<AttestAnswer, string> = {
   confirmed: 'manager_confirmed',

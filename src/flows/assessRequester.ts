@@ -10,8 +10,8 @@ import { DirectoryError, type TapPolicy, type UserProfile } from '../ports.js';
 import type { Services } from '../services.js';
 import { alertSecurity } from './alertSecurity.js';
 import { audit } from './audit.js';
+import { DAY_MS } from '../domain/time.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Open requests older than this are long expired; looking further back only costs reads. */
 const OPEN_LOOKBACK_DAYS = 30;
 

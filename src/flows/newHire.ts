@@ -10,8 +10,7 @@ import type { Services } from '../services.js';
 import { audit } from './audit.js';
 import { isoDay, MAX_PLAN_AHEAD_DAYS, parsePlanDay, passStartFor } from './plannedChange.js';
 import { submitRequest } from './submitRequest.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../domain/time.js';
 
 /** "New starter": the manager's direct reports to pick from, or why there are none. */
 export async function offerNewHire(

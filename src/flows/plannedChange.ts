@@ -26,6 +26,7 @@ import { audit } from './audit.js';
 import { newAuthenticators } from './completeRecovery.js';
 import { MFA_TYPES } from './removeOldDevice.js';
 import { SECURITY_INFO_URL } from './requestCards.js';
+import { DAY_MS } from '../domain/time.js';
 
 /** The `runbook` of a planned-change checklist. */
 export const PLANNED_CHANGE_RUNBOOK = 'planned_change';
@@ -38,8 +39,6 @@ export const MAX_PLAN_AHEAD_DAYS = 90;
 
 /** A backup-pass request in flight for this long is taken as abandoned (the process stopped). */
 const PENDING_BACKUP_MS = 2 * 60_000;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Compare-and-swap attempts before giving up; each lost race means another click landed. */
 const MAX_ATTEMPTS = 5;

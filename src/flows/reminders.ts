@@ -20,8 +20,7 @@ import {
   readPlannedChange,
   type PlannedChange,
 } from './plannedChange.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../domain/time.js';
 
 /** Sends the reminders due now: checklists whose planned date is tomorrow (UTC). */
 export async function sendPlannedChangeReminders(services: Services): Promise<void> {

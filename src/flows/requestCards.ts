@@ -13,7 +13,14 @@ import {
   type RequestStatusCardData,
   type Tone,
 } from '../cards.js';
-import { isOpen, type CardSlot, type RequestState, type TapRequest } from '../domain/request.js';
+import {
+  ASSIGNABLE_STATES,
+  isOpen,
+  VERIFYING_STATES,
+  type CardSlot,
+  type RequestState,
+  type TapRequest,
+} from '../domain/request.js';
 import { lostPhoneSteps, newHireSteps } from '../domain/runbooks.js';
 import { describeState } from '../domain/stateMachine.js';
 import { checksFor, verificationGaps } from '../domain/verification.js';
@@ -21,11 +28,8 @@ import { localDateTime, localTime, phoneEnding } from '../domain/wording.js';
 import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
 
-const VERIFYING: ReadonlySet<RequestState> = new Set([
-  'awaiting_verification',
-  'awaiting_approval',
-]);
-const ASSIGNABLE: ReadonlySet<RequestState> = new Set(['submitted', ...VERIFYING]);
+const VERIFYING = VERIFYING_STATES;
+const ASSIGNABLE = ASSIGNABLE_STATES;
 
 const STATE_TONE: Record<RequestState, Tone> = {
   submitted: 'default',

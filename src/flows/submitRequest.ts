@@ -16,8 +16,7 @@ import { applyEvents, patchRequest } from './applyEvent.js';
 import { assessRequester } from './assessRequester.js';
 import { audit } from './audit.js';
 import { cardFor, refreshCards } from './requestCards.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../domain/time.js';
 
 export interface SubmitInput {
   requester: Person;
