@@ -6,8 +6,7 @@
 import { renderCard } from '../cards.js';
 import type { TapRequest } from '../domain/request.js';
 import { SYSTEM, transition, type Actor } from '../domain/stateMachine.js';
-import { methodName } from '../domain/wording.js';
-import { DirectoryError, type AuthMethod } from '../ports.js';
+import { DirectoryError } from '../ports.js';
 import type { Services } from '../services.js';
 import { resolveActor } from './actors.js';
 import { applyEvents } from './applyEvent.js';
@@ -15,30 +14,7 @@ import { audit } from './audit.js';
 import { refusalCard, type Click, type ClickOutcome } from './actOnRequest.js';
 import { cardFor, refreshCards, requesterCardData, SECURITY_INFO_URL } from './requestCards.js';
 import { scrubPassCard } from './scrubPassCard.js';
-
-/** Authenticators registered after the request was made: the new phone. */
-export function newAuthenticators(
-  request: Pick<TapRequest, 'createdAt'>,
-  methods: readonly AuthMethod[],
-) {
-  return methods.filter(
-    (m) =>
-      m.type === 'microsoftAuthenticator' &&
-      m.createdAt !== null &&
-      Date.parse(m.createdAt) > Date.parse(request.createdAt),
-  );
-}
-
-/** Authenticators that were there before the request: the lost or replaced phone. */
-export function oldAuthenticators(
-  request: Pick<TapRequest, 'createdAt'>,
-  methods: readonly AuthMethod[],
-) {
-  const fresh = new Set(newAuthenticators(request, methods).map((m) => m.id));
-  return methods
-    .filter((m) => m.type === 'microsoftAuthenticator' && !fresh.has(m.id))
-    .map((m) => ({ id: m.id, label: m.label ?? methodName(m.type, null) }));
-}
+import { newAuthenticators, oldAuthenticators } from '../domain/devices.js';
 
 /** *I'm done*: checks Graph and completes, or says what is still missing. */
 export async function finishRecovery(services: Services, click: Click): Promise<ClickOutcome> {

@@ -23,8 +23,7 @@ import { methodName } from '../domain/wording.js';
 import { ConflictError, type AuthMethod, type Checklist } from '../ports.js';
 import type { Services } from '../services.js';
 import { audit } from './audit.js';
-import { newAuthenticators } from './completeRecovery.js';
-import { MFA_TYPES } from './removeOldDevice.js';
+import { MFA_TYPES, newAuthenticators, removal } from '../domain/devices.js';
 import { SECURITY_INFO_URL } from './requestCards.js';
 import { DAY_MS } from '../domain/time.js';
 
@@ -545,26 +544,10 @@ export async function removeDevice(
     });
     return plannedChangeCard(services, view, methods, { text, style: 'warning' });
   };
-  const target = methods.find((m) => m.id === methodId && m.type === 'microsoftAuthenticator');
-  if (!target) {
-    return refuse('That device is not one of your Microsoft Authenticator devices (any more).');
-  }
   const fresh = newAuthenticators({ createdAt: view.startedAt }, methods);
-  if (fresh.some((m) => m.id === methodId)) {
-    return refuse('That is your new phone. TapDesk only removes the old one.');
-  }
-  const remaining = methods.filter((m) => MFA_TYPES.has(m.type) && m.id !== methodId);
-  if (remaining.length === 0) {
-    return refuse(
-      'That is the last way you can approve sign-ins, so TapDesk will not remove it: you would be locked out. Register Microsoft Authenticator on the new phone first.',
-    );
-  }
-  if (fresh.length === 0) {
-    return refuse(
-      'Register Microsoft Authenticator on the new phone first; the old one stays until the new one works.',
-    );
-  }
-  const label = target.label ?? 'Microsoft Authenticator';
+  const verdict = removal({ createdAt: view.startedAt }, methods, methodId);
+  if (!verdict.ok) return refuse(verdict.message);
+  const label = verdict.label;
   await services.directory.deleteAuthenticatorMethod(owner, methodId);
   await audit(services, {
     request: null,

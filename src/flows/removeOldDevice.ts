@@ -5,18 +5,8 @@ import { audit } from './audit.js';
 import { UNKNOWN_REQUEST } from './applyEvent.js';
 import type { Click, ClickOutcome } from './actOnRequest.js';
 import { refusalCard } from './actOnRequest.js';
-import { newAuthenticators, oldAuthenticators } from './completeRecovery.js';
+import { oldAuthenticators, removal } from '../domain/devices.js';
 import { refreshCards, requesterCardData } from './requestCards.js';
-
-/** Sign-in methods that can stand in for MFA; a password alone cannot. */
-export const MFA_TYPES: ReadonlySet<string> = new Set([
-  'microsoftAuthenticator',
-  'phone',
-  'fido2',
-  'softwareOath',
-  'windowsHelloForBusiness',
-  'platformCredential',
-]);
 
 /**
  * Removes the old phone's Microsoft Authenticator once a new one exists. Only the requester or a
@@ -53,22 +43,15 @@ export async function removeOldDevice(
     );
   }
   const methods = await services.directory.listAuthMethods(request.requester.id);
-  const target = oldAuthenticators(request, methods).find((device) => device.id === methodId);
-  if (!target)
-    return refuse('That device is not one of the old phones on this account (any more).');
-  const remainingMfa = methods.filter((m) => MFA_TYPES.has(m.type) && m.id !== methodId);
-  if (remainingMfa.length === 0 || newAuthenticators(request, methods).length === 0) {
-    return refuse(
-      'That is the last way you can approve sign-ins, so TapDesk will not remove it. Register the new phone first.',
-    );
-  }
+  const verdict = removal(request, methods, methodId);
+  if (!verdict.ok) return refuse(verdict.message);
   await services.directory.deleteAuthenticatorMethod(request.requester.id, methodId);
   await audit(services, {
     request,
     actor,
     action: 'old_device_removed',
     outcome: 'ok',
-    reason: target.label,
+    reason: verdict.label,
   });
   const oldDevices = oldAuthenticators(
     request,
@@ -77,7 +60,7 @@ export async function removeOldDevice(
   await refreshCards(services, request, { oldDevices });
   const card = renderCard(
     'requestStatus',
-    requesterCardData(request, `Removed ${target.label}.`, oldDevices),
+    requesterCardData(request, `Removed ${verdict.label}.`, oldDevices),
   );
   return { ok: true, card, request, actor };
 }

@@ -440,7 +440,9 @@ describe('planned phone change', () => {
     expect((await checklist(s, checklistId)).done).toEqual({ remove_old: true });
 
     const again = await remove(OLD_PHONE_ID);
-    expect(again.text).toContain('That device is not one of your Microsoft Authenticator devices');
+    expect(again.text).toContain(
+      'That device is not one of the Microsoft Authenticator devices on this account',
+    );
     expect(deletes()).toHaveLength(1);
     const audited = (
       await s.h.bot.services.store.auditBetween('1970-01-01T00:00:00Z', '2999-01-01T00:00:00Z')
