@@ -100,6 +100,7 @@ export interface ChannelRequestCardData extends RequestCardBase {
   stateColor: string;
   facts: Fact[];
   flags: Line[];
+  notes: Line[];
   checks: CheckRow[];
   gaps: Line[];
   lastError: string;

@@ -121,6 +121,8 @@ export interface TapRequest {
   /** Risk flags computed at submit; a flagged request needs `flagsReviewed`. */
   flags: string[];
   flagsReviewed: boolean;
+  /** Facts for the agent that need no confirmation (e.g. identity risk could not be read). */
+  notes: string[];
   assignee: Person | null;
   approver: Person | null;
   /** Lease held while a pass is being created, so only one instance calls Graph. */

@@ -264,6 +264,7 @@ export function channelCardData(request: TapRequest, banner = ''): ChannelReques
     flags: request.flags.map((text) => ({
       text: request.flagsReviewed ? `${text} (reviewed)` : text,
     })),
+    notes: request.notes.map((text) => ({ text })),
     checks,
     gaps: verifying ? verificationGaps(request).map((text) => ({ text })) : [],
     lastError: request.state === 'approved' ? (request.lastError ?? '') : '',

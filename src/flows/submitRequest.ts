@@ -110,6 +110,12 @@ async function buildRequest(
     checks: {},
     flags: riskFlags({ user, audits, risk, now }),
     flagsReviewed: false,
+    notes:
+      risk === 'unavailable'
+        ? [
+            "Identity risk not available: TapDesk may not read Entra ID Protection (IdentityRiskyUser.Read.All), so check the user's risk yourself if your procedure asks for it",
+          ]
+        : [],
     assignee: null,
     approver: null,
     issuing: null,

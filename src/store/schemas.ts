@@ -61,6 +61,8 @@ export const requestSchema: z.ZodType<NewTapRequest> = z.object({
   checks: z.record(z.string(), z.boolean()),
   flags: z.array(z.string()),
   flagsReviewed: z.boolean(),
+  // Added after the first release: rows written before it have none.
+  notes: z.array(z.string()).default([]),
   assignee: personSchema.nullable(),
   approver: personSchema.nullable(),
   issuing: z.object({ by: z.string(), until: z.string() }).nullable(),

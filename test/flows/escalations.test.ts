@@ -83,12 +83,15 @@ describe('escalations, rate limit and risk flags', () => {
     );
   });
 
-  it('without permission to read user risk the request goes on unflagged', async () => {
+  it('without permission to read user risk the request goes on, with a note saying risk is not available', async () => {
     s.h.directory.denyPermission('IdentityRiskyUser.Read.All');
     const { requestId } = await s.submitLostPhone(ava);
     const request = await s.request(requestId);
     expect(request.state).toBe('awaiting_verification');
     expect(request.flags).toEqual([]);
     expect(s.h.directory.callsTo('GET', /identityProtection\/riskyUsers/)[0]?.status).toBe(403);
+    expect(s.channelCard().text).toContain(
+      'Note: Identity risk not available: TapDesk may not read Entra ID Protection',
+    );
   });
 });

@@ -111,6 +111,17 @@ describe('SqliteStore on a file', () => {
     expect(await third.getRequest(request.id)).toEqual(request);
   });
 
+  it('reads a request stored before notes existed as one without notes', async () => {
+    const store = open();
+    const { notes: _dropped, ...older } = aRequest();
+    await store.createRequest(aRequest({ id: older.id, notes: ['written by this version'] }));
+    const rewritten = raw()
+      .prepare('UPDATE requests SET json = ? WHERE id = ?')
+      .run(JSON.stringify(older), older.id);
+    expect(rewritten.changes).toBe(1);
+    expect((await store.getRequest(older.id))?.notes).toEqual([]);
+  });
+
   it('refuses a file whose schema is newer than this version knows', () => {
     open().close();
     raw().pragma('user_version = 999');

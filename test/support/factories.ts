@@ -33,6 +33,7 @@ export function aRequest(overrides: Partial<NewTapRequest> = {}): NewTapRequest 
     checks: { callback: false },
     flags: [],
     flagsReviewed: false,
+    notes: [],
     assignee: null,
     approver: null,
     issuing: null,

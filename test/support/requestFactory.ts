@@ -64,6 +64,7 @@ export function aRequest(overrides: Partial<TapRequest> = {}): TapRequest {
     checks: {},
     flags: [],
     flagsReviewed: false,
+    notes: [],
     assignee: null,
     approver: null,
     issuing: null,
