@@ -12,11 +12,11 @@ import { alertSecurity } from './alertSecurity.js';
 import { audit } from './audit.js';
 import { DAY_MS } from '../domain/time.js';
 
-/** Open requests older than this are long expired; looking further back only costs reads. */
+/** Open requests and suspicious reports older than this no longer count. */
 const OPEN_LOOKBACK_DAYS = 30;
 
 export type Assessment =
-  | { ok: true; profile: UserProfile; policy: TapPolicy | 'unreadable' }
+  | { ok: true; profile: UserProfile; policy: TapPolicy | 'unreadable'; priorRequests: number }
   | { ok: false; message: string };
 
 export async function assessRequester(services: Services, person: Person): Promise<Assessment> {
@@ -42,10 +42,11 @@ export async function assessRequester(services: Services, person: Person): Promi
         'TapDesk cannot find your account in the company directory. Please call the helpdesk.',
     };
   }
-  const recent = await store.listRequestsByRequester(
-    person.id,
-    new Date(now.getTime() - OPEN_LOOKBACK_DAYS * DAY_MS).toISOString(),
-  );
+  // Every request the person ever made: the count names their next request (see submitRequest),
+  // read together with the open-request check so a racing Submit cannot slip between the two.
+  const all = await store.listRequestsByRequester(person.id, '1970-01-01T00:00:00.000Z');
+  const lookback = now.getTime() - OPEN_LOOKBACK_DAYS * DAY_MS;
+  const recent = all.filter((request) => Date.parse(request.createdAt) >= lookback);
   const dayAgo = now.getTime() - DAY_MS;
   const reported = recent.find((request) => request.attestation === 'suspicious');
   if (reported) return refuseAfterSuspicious(services, person, profile, reported.id);
@@ -57,7 +58,7 @@ export async function assessRequester(services: Services, person: Person): Promi
     requestsLast24h: recent.filter((request) => Date.parse(request.createdAt) >= dayAgo).length,
     maxRequestsPerDay: config.maxRequestsPerDay,
   });
-  if (verdict.ok) return { ok: true, profile, policy };
+  if (verdict.ok) return { ok: true, profile, policy, priorRequests: all.length };
 
   await audit(services, {
     request: null,

@@ -2,15 +2,15 @@
  * Submit: stores the request, then (after the click is answered) asks the directory manager to
  * attest, posts the request card in the helpdesk channel and keeps the requester's card current.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Attachment } from 'botbuilder';
 import { renderCard } from '../cards.js';
 import { riskFlags } from '../domain/riskFlags.js';
-import type { CardRef, NewTapRequest, Person, RequestKind } from '../domain/request.js';
+import type { CardRef, NewTapRequest, Person, RequestKind, TapRequest } from '../domain/request.js';
 import { SYSTEM } from '../domain/stateMachine.js';
 import { methodName } from '../domain/wording.js';
 import { errorSummary } from '../logger.js';
-import type { UserProfile } from '../ports.js';
+import { ConflictError, type UserProfile } from '../ports.js';
 import type { Services } from '../services.js';
 import { applyEvents, patchRequest } from './applyEvent.js';
 import { assessRequester } from './assessRequester.js';
@@ -43,7 +43,7 @@ export async function submitRequest(services: Services, input: SubmitInput): Pro
       tone: 'warning',
     });
   }
-  const draft = await buildRequest(services, input, assessment.profile);
+  const draft = await buildRequest(services, input, assessment.profile, assessment.priorRequests);
   // Two clicks on one Submit button, or Teams retrying the invoke, submit once. Claimed only now,
   // after the reads, so a Graph failure before this point leaves the button usable.
   const first = await services.store.claimOnce(
@@ -55,7 +55,17 @@ export async function submitRequest(services: Services, input: SubmitInput): Pro
       text: 'This request was already submitted. Type "status" to see where it is.',
     });
   }
-  const request = await services.store.createRequest(draft);
+  let request: TapRequest;
+  try {
+    request = await services.store.createRequest(draft);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // Another Submit for the same person (a second offer card, another instance) won the race.
+    return renderCard('notice', {
+      title: 'Already in progress',
+      text: 'You already have a request in progress. Type "status" to see it.',
+    });
+  }
   await audit(services, {
     request,
     actor: input.askedBy ?? input.requester,
@@ -71,6 +81,7 @@ async function buildRequest(
   services: Services,
   input: SubmitInput,
   profile: UserProfile,
+  priorRequests: number,
 ): Promise<NewTapRequest> {
   const now = services.now();
   const { user, manager, methods } = profile;
@@ -83,7 +94,7 @@ async function buildRequest(
   ]);
   const created = now.toISOString();
   return {
-    id: randomUUID(),
+    id: requestIdFor(profile.user.id, priorRequests),
     kind: input.kind,
     state: 'submitted',
     requester: {
@@ -188,4 +199,24 @@ export async function notifyParties(services: Services, requestId: string): Prom
       }))) ?? current;
   }
   await refreshCards(services, current, { skip: 'channel' });
+}
+
+/**
+ * The id of a person's next request: derived from who they are and how many requests they made
+ * before (counted when eligibility was checked), so two Submits racing for the same person (two offer cards, two instances) compute the
+ * same id and the store's create lets exactly one of them win. Shaped as an RFC 9562 version 8
+ * UUID. Not a secret: every action on a request checks the clicker's role in the directory.
+ */
+function requestIdFor(requesterId: string, priorRequests: number): string {
+  const hex = createHash('sha256')
+    .update(`tapdesk-request:${requesterId}:${priorRequests}`)
+    .digest('hex');
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    `8${hex.slice(13, 16)}`,
+    `${variant}${hex.slice(17, 20)}`,
+    hex.slice(20, 32),
+  ].join('-');
 }

@@ -126,4 +126,23 @@ describe('exactly once', () => {
       ),
     ).toHaveLength(1);
   });
+
+  it('Submit on two different offer cards at once makes one request', async () => {
+    s = await startScenario();
+    await s.say(ava, 'I lost my phone');
+    const first = await s.cardWith(ava, 'submitLostPhone');
+    await s.say(ava, 'I lost my phone');
+    const second = await s.cardWith(ava, 'submitLostPhone');
+    expect(second.activityId).not.toBe(first.activityId);
+    const answers = await Promise.all([
+      s.click(ava, 'submitLostPhone', {}, first),
+      s.click(ava, 'submitLostPhone', {}, second),
+    ]);
+    await s.settle();
+
+    const requests = await s.h.bot.services.store.listRequestsSince('1970-01-01T00:00:00Z');
+    expect(requests).toHaveLength(1);
+    expect(answers.filter((a) => a.text.includes('Status: Submitted'))).toHaveLength(1);
+    expect(answers.filter((a) => a.text.includes('You already have a request'))).toHaveLength(1);
+  });
 });
