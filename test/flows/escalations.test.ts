@@ -83,6 +83,32 @@ describe('escalations, rate limit and risk flags', () => {
     );
   });
 
+  it('a recent change of manager or of sign-in methods in the directory audit log is flagged', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60_000).toISOString();
+    const entry = (activityDisplayName: string, days: number, modifiedProperties: string[]) => ({
+      id: `audit-${activityDisplayName}-${days}`,
+      activityDisplayName,
+      activityDateTime: daysAgo(days),
+      category: 'UserManagement',
+      targetUserId: ava.aadObjectId,
+      modifiedProperties,
+    });
+    s.h.directory.tenant.directoryAudits.push(
+      entry('Add manager to user', 2, ['Manager']),
+      entry('User registered security info', 5, []),
+      entry('Update user', 30, ['Mobile']),
+    );
+    const { requestId } = await s.submitLostPhone(ava);
+    const { flags } = await s.request(requestId);
+    expect(flags).toEqual([
+      `Manager changed on ${daysAgo(2).slice(0, 10)}, in the last 14 days`,
+      `Sign-in methods changed on ${daysAgo(5).slice(0, 10)}, in the last 14 days`,
+    ]);
+    const card = s.channelCard().text;
+    expect(card).toContain('Risk flags');
+    expect(card).toContain('"verb":"reviewFlags"');
+  });
+
   it('without permission to read user risk the request goes on, with a note saying risk is not available', async () => {
     s.h.directory.denyPermission('IdentityRiskyUser.Read.All');
     const { requestId } = await s.submitLostPhone(ava);
