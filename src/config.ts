@@ -24,6 +24,7 @@ export const CONFIG_KEYS = [
   'TAP_LIFETIME_MINUTES',
   'REQUEST_TTL_MINUTES',
   'MAX_REQUESTS_PER_DAY',
+  'SWEEP_INTERVAL_SECONDS',
   'STORE',
   'SQLITE_PATH',
   'AZURE_TABLES_CONNECTION_STRING',
@@ -59,6 +60,8 @@ export interface Config {
   tapLifetimeMinutes: number;
   requestTtlMinutes: number;
   maxRequestsPerDay: number;
+  /** How often the periodic check (expiry, pass-card scrub, completion, reminders) runs. */
+  sweepIntervalSeconds: number;
   store:
     | { kind: 'sqlite'; path: string }
     /** A connection string, or an endpoint reached with the Azure identity (managed identity). */
@@ -171,6 +174,7 @@ const schema = z.object({
   TAP_LIFETIME_MINUTES: integer('TAP_LIFETIME_MINUTES', 10, 43200, 60),
   REQUEST_TTL_MINUTES: integer('REQUEST_TTL_MINUTES', 1, 43200, 240),
   MAX_REQUESTS_PER_DAY: integer('MAX_REQUESTS_PER_DAY', 1, 100, 3),
+  SWEEP_INTERVAL_SECONDS: integer('SWEEP_INTERVAL_SECONDS', 1, 3600, 30),
   STORE: z.preprocess(
     blankToUndefined,
     z
@@ -328,6 +332,7 @@ export function loadConfig(env: Env): ConfigResult {
     tapLifetimeMinutes: raw.TAP_LIFETIME_MINUTES,
     requestTtlMinutes: raw.REQUEST_TTL_MINUTES,
     maxRequestsPerDay: raw.MAX_REQUESTS_PER_DAY,
+    sweepIntervalSeconds: raw.SWEEP_INTERVAL_SECONDS,
     store:
       raw.STORE === 'sqlite'
         ? { kind: 'sqlite', path: raw.SQLITE_PATH }

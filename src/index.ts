@@ -9,7 +9,7 @@ import { createGraphCredential, GraphDirectory } from './graph/graphDirectory.js
 import { errorSummary, type Logger } from './logger.js';
 import { Background } from './background.js';
 import { startServer } from './server.js';
-import { sweep, SWEEP_INTERVAL_MS } from './flows/sweep.js';
+import { sweep } from './flows/sweep.js';
 import type { Services } from './services.js';
 import { openStore } from './store/openStore.js';
 import { TeamsMessenger } from './teams/messenger.js';
@@ -18,7 +18,7 @@ import { tenantGuard } from './teams/tenantGuard.js';
 export interface TapDeskOptions {
   logger: Logger;
   now?: () => Date;
-  /** Default {@link SWEEP_INTERVAL_MS}. */
+  /** Overrides `SWEEP_INTERVAL_SECONDS` (tests run the sweep themselves). */
   sweepIntervalMs?: number;
 }
 
@@ -98,14 +98,17 @@ export async function startTapDesk(
   // One sweep at a time per instance; a slow one is not overlapped by the next tick, and
   // shutdown waits for the one in progress before the store closes.
   let sweeping: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = sweep(services)
-      .catch((error: unknown) =>
-        logger.warn({ error: errorSummary(error) }, 'periodic sweep failed'),
-      )
-      .finally(() => (sweeping = undefined));
-  }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  const timer = setInterval(
+    () => {
+      if (sweeping) return;
+      sweeping = sweep(services)
+        .catch((error: unknown) =>
+          logger.warn({ error: errorSummary(error) }, 'periodic sweep failed'),
+        )
+        .finally(() => (sweeping = undefined));
+    },
+    options.sweepIntervalMs ?? config.sweepIntervalSeconds * 1000,
+  );
   timer.unref();
   return {
     url: server.url,

@@ -20,9 +20,6 @@ export const PASS_VISIBLE_MS = 10 * 60_000;
 /** How long a submit may take to notify before the sweep finishes the job. */
 const RENOTIFY_AFTER_MS = 2 * 60_000;
 
-/** How often a running TapDesk sweeps. */
-export const SWEEP_INTERVAL_MS = 30_000;
-
 export async function sweep(services: Services): Promise<void> {
   const open = await services.store.listOpenRequests();
   for (const request of open) {
