@@ -18,6 +18,7 @@ import {
   RetryHandler,
   RetryHandlerOptions,
   TelemetryHandler,
+  type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
@@ -64,6 +65,27 @@ export interface GraphDirectoryOptions {
   credential?: TokenCredential;
   logger: Logger;
   retry?: GraphRetryOptions;
+  /** Each attempt of a call gives up after this long (default 15 s), so a hung Graph fails. */
+  timeoutMs?: number;
+}
+
+/**
+ * Gives every attempt (each retry included) its own deadline. A call that outlives it fails as
+ * "Graph could not be reached", which callers already turn into "try again".
+ */
+class TimeoutHandler implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  async execute(context: Context): Promise<void> {
+    context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+    await this.next?.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
 }
 
 /** Graph app credentials as configured; see {@link createGraphCredential}. */
@@ -399,6 +421,7 @@ export class GraphDirectory implements Directory {
       new RetryHandler(retryOptions),
       new RedirectHandler(),
       new TelemetryHandler(),
+      new TimeoutHandler(options.timeoutMs ?? 15_000),
       new HTTPMessageHandler(),
     );
     this.client = Client.initWithMiddleware({

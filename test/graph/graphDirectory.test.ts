@@ -457,6 +457,22 @@ describe('retries and failures', () => {
   });
 });
 
+describe('a Graph that hangs', () => {
+  it('fails each call as unavailable after the timeout instead of waiting for ever', async () => {
+    emulator.setLatency(5_000, /\/users\//);
+    const impatient = new GraphDirectory({
+      baseUrl: emulator.url,
+      logger: silentLogger(),
+      retry: { maxRetries: 0 },
+      timeoutMs: 200,
+    });
+    // Without the timeout the slow answer would arrive and the read would succeed.
+    const error = await failureOf(impatient.getUser(users.ava));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toContain('could not be reached');
+  });
+});
+
 describe('odd responses', () => {
   let server: Server;
   let url: string;
