@@ -32,8 +32,8 @@ const CHROMIUM_ARGS = [
 ];
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-results', 'demo');
 /** How long a person would wait for something to appear before calling it broken. */
-const WAIT_MS = 15_000;
-const STEP_MS = 40_000;
+const WAIT_MS = 30_000;
+const STEP_MS = 120_000;
 
 const chromiumMissing = !existsSync(CHROMIUM);
 const inCi = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
