@@ -151,10 +151,6 @@ function apply<E extends RequestEvent>(
   return handle({ request, event, actor, now });
 }
 
-const VERIFYING = VERIFYING_STATES;
-const ASSIGNABLE = ASSIGNABLE_STATES;
-const WITH_PASS = PASS_STATES;
-
 const ATTEST_ACTIONS: Record<AttestAnswer, string> = {
   confirmed: 'manager_confirmed',
   cannot_confirm: 'manager_cannot_confirm',
@@ -184,7 +180,7 @@ const HANDLERS: Handlers = {
         `Only ${request.manager.name}, ${request.requester.name}'s manager in the directory, can answer this.`,
       );
     }
-    if (!VERIFYING.has(request.state)) return wrongState(request, 'answer for this request');
+    if (!VERIFYING_STATES.has(request.state)) return wrongState(request, 'answer for this request');
     if (request.attestation !== 'pending') {
       return refuse(
         'already_done',
@@ -210,7 +206,8 @@ const HANDLERS: Handlers = {
   tick: ({ request, event, actor, now }) => {
     const refusal = helpdeskNotParty(request, actor, 'tick verification checks');
     if (refusal) return refusal;
-    if (!VERIFYING.has(request.state)) return wrongState(request, 'change verification checks');
+    if (!VERIFYING_STATES.has(request.state))
+      return wrongState(request, 'change verification checks');
     const check = checksFor(request).find((c) => c.id === event.check);
     if (check === undefined) {
       return refuse(
@@ -236,7 +233,7 @@ const HANDLERS: Handlers = {
   review_flags: ({ request, actor, now }) => {
     const refusal = helpdeskNotParty(request, actor, 'review the risk flags');
     if (refusal) return refusal;
-    if (!VERIFYING.has(request.state)) return wrongState(request, 'review the risk flags');
+    if (!VERIFYING_STATES.has(request.state)) return wrongState(request, 'review the risk flags');
     if (request.flagsReviewed) {
       return refuse('already_done', 'The risk flags on this request were already reviewed.');
     }
@@ -246,7 +243,7 @@ const HANDLERS: Handlers = {
   assign: ({ request, actor, now }) => {
     const refusal = helpdeskNotParty(request, actor, 'take this request');
     if (refusal) return refusal;
-    if (!ASSIGNABLE.has(request.state)) return wrongState(request, 'take this request');
+    if (!ASSIGNABLE_STATES.has(request.state)) return wrongState(request, 'take this request');
     if (request.assignee?.id === actor.id) {
       return refuse('already_done', 'This request is already assigned to you.');
     }
@@ -263,7 +260,7 @@ const HANDLERS: Handlers = {
   // the audit log records who did it.
   unassign: ({ request, actor, now }) => {
     if (!actor.isHelpdesk) return notHelpdesk('unassign a request');
-    if (!ASSIGNABLE.has(request.state)) return wrongState(request, 'unassign this request');
+    if (!ASSIGNABLE_STATES.has(request.state)) return wrongState(request, 'unassign this request');
     if (request.assignee === null) {
       return refuse('already_done', 'Nobody is assigned to this request.');
     }
@@ -280,7 +277,7 @@ const HANDLERS: Handlers = {
         `${request.approver.name} already approved this request${passNote}.`,
       );
     }
-    if (request.state !== 'submitted' && !VERIFYING.has(request.state)) {
+    if (request.state !== 'submitted' && !VERIFYING_STATES.has(request.state)) {
       return wrongState(request, 'approve this request');
     }
     const gaps = verificationGaps(request);
@@ -390,7 +387,7 @@ const HANDLERS: Handlers = {
     if (!actor.isHelpdesk && actor.id !== request.approver?.id) {
       return notHelpdesk('revoke a pass');
     }
-    if (!WITH_PASS.has(request.state)) {
+    if (!PASS_STATES.has(request.state)) {
       return refuse(
         'wrong_state',
         request.state === 'approved'
@@ -415,7 +412,7 @@ const HANDLERS: Handlers = {
         `Only ${request.requester.name} or a helpdesk agent can complete this request.`,
       );
     }
-    if (!WITH_PASS.has(request.state)) {
+    if (!PASS_STATES.has(request.state)) {
       return refuse(
         'wrong_state',
         `This request cannot be completed before its pass exists: it is "${describeState(request.state)}".`,
@@ -451,7 +448,7 @@ const HANDLERS: Handlers = {
         `Only ${request.requester.name}, who asked for this pass, can cancel the request.`,
       );
     }
-    if (WITH_PASS.has(request.state)) {
+    if (PASS_STATES.has(request.state)) {
       return refuse(
         'wrong_state',
         'Your pass has already been created; ask the helpdesk to revoke it if you no longer need it.',
@@ -491,7 +488,7 @@ const HANDLERS: Handlers = {
     if (!actor.isSystem && actor.isSecurity !== true) {
       return refuse('not_allowed', 'Only the security team can escalate a request.');
     }
-    if (WITH_PASS.has(request.state)) {
+    if (PASS_STATES.has(request.state)) {
       return refuse(
         'wrong_state',
         'A pass already exists for this request; revoke it instead of escalating.',
@@ -541,7 +538,7 @@ function refuse(code: RefusalCode, message: string): Transition {
 
 /** Moves a request under verification to the state its gaps call for. */
 function settle(request: TapRequest): TapRequest {
-  if (!VERIFYING.has(request.state)) return request;
+  if (!VERIFYING_STATES.has(request.state)) return request;
   const state =
     verificationGaps(request).length === 0 ? 'awaiting_approval' : 'awaiting_verification';
   return { ...request, state };

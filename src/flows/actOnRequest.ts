@@ -64,22 +64,30 @@ export function mayView(slot: CardSlot, request: TapRequest, viewer: Actor): boo
   }
 }
 
-/** Applies `events` for the clicker and refreshes every card after the answer. */
+/** A refused click's outcome: the refusal and the card the clicker gets instead. */
+export function refused(
+  click: Click,
+  request: TapRequest | undefined,
+  refusal: FlowRefusal,
+  viewer: Actor,
+): ClickOutcome {
+  return { ok: false, card: refusalCard(click.slot, request, refusal, viewer), refusal };
+}
+
+/**
+ * Applies `events` for the clicker and refreshes every card after the answer. `actor` is the
+ * clicker with roles already read from the directory, when the caller needed them first.
+ */
 export async function actOnRequest(
   services: Services,
   click: Click,
-  events: (actor: Actor) => RequestEvent[],
+  events: RequestEvent[],
+  actor?: Actor,
 ): Promise<ClickOutcome> {
-  const actor = await resolveActor(services, click.from);
-  const applied = await applyEvents(services, click.requestId, events(actor), actor);
-  if (!applied.ok) {
-    return {
-      ok: false,
-      card: refusalCard(click.slot, applied.request, applied.refusal, actor),
-      refusal: applied.refusal,
-    };
-  }
+  const clicker = actor ?? (await resolveActor(services, click.from));
+  const applied = await applyEvents(services, click.requestId, events, clicker);
+  if (!applied.ok) return refused(click, applied.request, applied.refusal, clicker);
   const { request } = applied;
   services.background.run('refresh cards', () => refreshCards(services, request));
-  return { ok: true, card: cardFor(click.slot, request), request, actor };
+  return { ok: true, card: cardFor(click.slot, request), request, actor: clicker };
 }

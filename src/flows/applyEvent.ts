@@ -60,9 +60,9 @@ export async function applyEvents(
     }
     const now = services.now();
     try {
-      if (isOpen(before.state) && isExpired(before, now) && !events.some(exempt)) {
-        await expire(services, before);
-      }
+      const expiring = isOpen(before.state) && isExpired(before, now) && !events.some(exempt);
+      // Expired first, then read again: the events are decided against the expired request.
+      if (expiring && (await expire(services, before))) continue;
       const outcome = await applyTo(services, before, events, actor, now, patch);
       return outcome.ok ? { ok: true, request: outcome.request, before } : outcome;
     } catch (error) {
@@ -83,14 +83,14 @@ export async function patchRequest(
 
 const exempt = (event: RequestEvent) => event.type === 'expire' || event.type === 'issued';
 
-async function expire(services: Services, request: TapRequest): Promise<void> {
+/** Expires a request found past its time; false when it may not expire yet (a lease is held). */
+async function expire(services: Services, request: TapRequest): Promise<boolean> {
   const result = transition(request, { type: 'expire' }, SYSTEM, services.now());
-  if (!result.ok) return;
+  if (!result.ok) return false;
   const expired = await services.store.updateRequest(result.request);
   await audit(services, { request, actor: SYSTEM, action: result.action, outcome: 'ok' });
   services.background.run('refresh expired cards', () => refreshCards(services, expired));
-  // The caller re-reads after this ConflictError and sees the expired request.
-  throw new ConflictError(`Request ${request.id}`);
+  return true;
 }
 
 async function applyTo(

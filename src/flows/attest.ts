@@ -12,7 +12,7 @@ export async function attest(
   click: Click,
   answer: AttestAnswer,
 ): Promise<ClickOutcome> {
-  const outcome = await actOnRequest(services, click, () => [{ type: 'attest', answer }]);
+  const outcome = await actOnRequest(services, click, [{ type: 'attest', answer }]);
   if (outcome.ok && answer === 'suspicious') {
     const { request } = outcome;
     services.background.run('alert security', () =>

@@ -6,12 +6,13 @@
 import { renderCard } from '../cards.js';
 import type { TapRequest } from '../domain/request.js';
 import { SYSTEM, transition, type Actor } from '../domain/stateMachine.js';
-import { DirectoryError } from '../ports.js';
+import { errorSummary } from '../logger.js';
+import type { AuthMethod } from '../ports.js';
 import type { Services } from '../services.js';
 import { resolveActor } from './actors.js';
 import { applyEvents } from './applyEvent.js';
 import { audit } from './audit.js';
-import { refusalCard, type Click, type ClickOutcome } from './actOnRequest.js';
+import { refused, type Click, type ClickOutcome } from './actOnRequest.js';
 import { cardFor, refreshCards, requesterCardData, SECURITY_INFO_URL } from './requestCards.js';
 import { scrubPassCard } from './scrubPassCard.js';
 import { newAuthenticators, oldAuthenticators } from '../domain/devices.js';
@@ -23,8 +24,9 @@ export async function finishRecovery(services: Services, click: Click): Promise<
   // Whoever may not complete is refused (and audited) by `complete` before Graph is read.
   const allowed =
     request !== undefined && transition(request, { type: 'complete' }, actor, services.now()).ok;
+  let methods: AuthMethod[] | undefined;
   if (request && allowed) {
-    const methods = await services.directory.listAuthMethods(request.requester.id);
+    methods = await services.directory.listAuthMethods(request.requester.id);
     if (newAuthenticators(request, methods).length === 0) {
       const message = `I don't see a new Microsoft Authenticator on your account yet. Sign in at ${SECURITY_INFO_URL} with the pass, add Microsoft Authenticator on your new phone, then press "I'm done" again.`;
       await audit(services, {
@@ -34,38 +36,32 @@ export async function finishRecovery(services: Services, click: Click): Promise<
         outcome: 'refused',
         reason: message,
       });
-      return {
-        ok: false,
-        card: cardFor(click.slot, request, message),
-        refusal: { code: 'not_ready', message },
-      };
+      return refused(click, request, { code: 'not_ready', message }, actor);
     }
   }
-  return complete(services, click, actor);
+  return complete(services, click, actor, methods);
 }
 
 /**
  * Completes as `actor`: the state machine decides whether they may. Shared by the click and by
- * the periodic check, which completes as TapDesk itself.
+ * the periodic check, which completes as TapDesk itself; both pass the methods they already
+ * read, so Graph is asked once.
  */
 export async function complete(
   services: Services,
   click: Click,
   actor: Actor,
+  methods: readonly AuthMethod[] | undefined,
 ): Promise<ClickOutcome> {
   const applied = await applyEvents(services, click.requestId, [{ type: 'complete' }], actor);
-  if (!applied.ok) {
-    return {
-      ok: false,
-      card: refusalCard(click.slot, applied.request, applied.refusal, actor),
-      refusal: applied.refusal,
-    };
-  }
+  if (!applied.ok) return refused(click, applied.request, applied.refusal, actor);
   const { request } = applied;
   await deleteLeftoverPass(services, request);
   const scrubbed = (await scrubPassCard(services, request.id, SYSTEM)) ?? request;
-  const methods = await services.directory.listAuthMethods(request.requester.id);
-  const oldDevices = oldAuthenticators(scrubbed, methods);
+  const oldDevices = oldAuthenticators(
+    scrubbed,
+    methods ?? (await services.directory.listAuthMethods(request.requester.id)),
+  );
   await refreshCards(services, scrubbed, { oldDevices });
   const card =
     click.slot === 'requester'
@@ -74,18 +70,17 @@ export async function complete(
   return { ok: true, card, request: scrubbed, actor };
 }
 
-/** A pass that was never used is still a way in: delete it once the person has a new method. */
+/**
+ * A pass that was never used is still a way in: delete it once the person has a new method.
+ * Graph's 404 for a pass already used up or gone counts as deleted.
+ */
 async function deleteLeftoverPass(services: Services, request: TapRequest): Promise<void> {
   if (!request.pass) return;
   try {
-    const taps = await services.directory.listTaps(request.requester.id);
-    if (taps.some((tap) => tap.id === request.pass?.methodId)) {
-      await services.directory.deleteTap(request.requester.id, request.pass.methodId);
-    }
+    await services.directory.deleteTap(request.requester.id, request.pass.methodId);
   } catch (error) {
-    if (error instanceof DirectoryError && error.kind === 'not_found') return;
     services.logger.warn(
-      { requestId: request.id, error: error instanceof Error ? error.message : String(error) },
+      { requestId: request.id, error: errorSummary(error) },
       'could not delete the pass after completion; it expires on its own',
     );
   }

@@ -25,7 +25,7 @@ export const ISSUE_LEASE_SECONDS = 300;
 
 /** *Approve & create pass*: approval and lease in one write, then the pass in the background. */
 export async function approveRequest(services: Services, click: Click): Promise<ClickOutcome> {
-  const outcome = await actOnRequest(services, click, () => [
+  const outcome = await actOnRequest(services, click, [
     { type: 'approve' },
     { type: 'begin_issue', leaseSeconds: ISSUE_LEASE_SECONDS },
   ]);
@@ -35,7 +35,7 @@ export async function approveRequest(services: Services, click: Click): Promise<
 
 /** *Try creating the pass again* after a failure (the approver only; the lease guards it). */
 export async function retryIssue(services: Services, click: Click): Promise<ClickOutcome> {
-  const outcome = await actOnRequest(services, click, () => [
+  const outcome = await actOnRequest(services, click, [
     { type: 'begin_issue', leaseSeconds: ISSUE_LEASE_SECONDS },
   ]);
   if (outcome.ok) startIssuing(services, outcome.request, outcome.actor);

@@ -3,8 +3,7 @@ import type { Services } from '../services.js';
 import { resolveActor } from './actors.js';
 import { audit } from './audit.js';
 import { UNKNOWN_REQUEST } from './applyEvent.js';
-import type { Click, ClickOutcome } from './actOnRequest.js';
-import { refusalCard } from './actOnRequest.js';
+import { refused, type Click, type ClickOutcome } from './actOnRequest.js';
 import { oldAuthenticators, removal } from '../domain/devices.js';
 import { refreshCards, requesterCardData } from './requestCards.js';
 
@@ -28,7 +27,7 @@ export async function removeOldDevice(
       reason,
     });
     const refusal = { code: 'not_allowed' as const, message };
-    return { ok: false, card: refusalCard(click.slot, request, refusal, actor), refusal };
+    return refused(click, request, refusal, actor);
   };
   // Audited like every other click on an unknown id, so the id someone tried is on record.
   if (!request) {

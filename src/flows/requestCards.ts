@@ -16,6 +16,7 @@ import {
 import {
   ASSIGNABLE_STATES,
   isOpen,
+  PASS_STATES,
   VERIFYING_STATES,
   type CardSlot,
   type RequestState,
@@ -27,9 +28,6 @@ import { checksFor, verificationGaps } from '../domain/verification.js';
 import { localDateTime, localTime, phoneEnding } from '../domain/wording.js';
 import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
-
-const VERIFYING = VERIFYING_STATES;
-const ASSIGNABLE = ASSIGNABLE_STATES;
 
 const STATE_TONE: Record<RequestState, Tone> = {
   submitted: 'default',
@@ -158,7 +156,7 @@ export function requesterCardData(
   banner = '',
   oldDevices: RequestStatusCardData['oldDevices'] = [],
 ): RequestStatusCardData {
-  const withPass = request.state === 'pass_issued' || request.state === 'delivered';
+  const withPass = PASS_STATES.has(request.state);
   // A new starter's card is their manager's: it follows the request but cannot act for them.
   const newHire = request.kind === 'new_hire';
   const start = futureStart(request);
@@ -188,7 +186,7 @@ export function requesterCardData(
     steps: withPass ? steps.map((text) => ({ text })) : [],
     oldDevices: request.state === 'completed' && !newHire ? oldDevices : [],
     showDone: withPass && !newHire,
-    canCancel: !newHire && (ASSIGNABLE.has(request.state) || request.state === 'approved'),
+    canCancel: !newHire && (ASSIGNABLE_STATES.has(request.state) || request.state === 'approved'),
   };
 }
 
@@ -199,7 +197,7 @@ export function managerCardData(request: TapRequest, banner = ''): ManagerAttest
     { title: 'Department', value: request.requester.department ?? 'not set' },
     { title: 'Asked at', value: localDateTime(request.createdAt) },
   ];
-  const canAnswer = request.attestation === 'pending' && VERIFYING.has(request.state);
+  const canAnswer = request.attestation === 'pending' && VERIFYING_STATES.has(request.state);
   let answer = '';
   if (request.attestation !== 'pending' && request.manager) {
     answer = `You answered: ${ATTESTATION_TEXT[request.attestation](request.manager.name).replace(`${request.manager.name}: `, '')}.`;
@@ -218,7 +216,7 @@ export function managerCardData(request: TapRequest, banner = ''): ManagerAttest
 }
 
 export function channelCardData(request: TapRequest, banner = ''): ChannelRequestCardData {
-  const verifying = VERIFYING.has(request.state);
+  const verifying = VERIFYING_STATES.has(request.state);
   const facts: Fact[] = [
     { title: 'Requester', value: request.requester.name },
     { title: 'Account', value: request.requester.upn },
@@ -239,7 +237,7 @@ export function channelCardData(request: TapRequest, banner = ''): ChannelReques
       facts.push({ title: 'Pass delivered', value: localDateTime(request.pass.deliveredAt) });
     }
   }
-  if (ASSIGNABLE.has(request.state)) {
+  if (ASSIGNABLE_STATES.has(request.state)) {
     facts.push({ title: 'Expires if untouched', value: localDateTime(request.expiresAt) });
   }
   const checks = checksFor(request).map((check) => {
@@ -271,11 +269,11 @@ export function channelCardData(request: TapRequest, banner = ''): ChannelReques
     outcome: isOpen(request.state) ? '' : (request.outcomeReason ?? describeState(request.state)),
     canVerify: verifying,
     canReviewFlags: verifying && request.flags.length > 0 && !request.flagsReviewed,
-    canAssign: ASSIGNABLE.has(request.state) && request.assignee === null,
-    canUnassign: ASSIGNABLE.has(request.state) && request.assignee !== null,
+    canAssign: ASSIGNABLE_STATES.has(request.state) && request.assignee === null,
+    canUnassign: ASSIGNABLE_STATES.has(request.state) && request.assignee !== null,
     canApprove: verifying,
     canRetry: request.state === 'approved' && !leased && request.lastError !== null,
-    canDeny: ASSIGNABLE.has(request.state) || (request.state === 'approved' && !leased),
+    canDeny: ASSIGNABLE_STATES.has(request.state) || (request.state === 'approved' && !leased),
   };
 }
 
@@ -298,7 +296,7 @@ export function agentCardData(
   const showPass = options.pass !== undefined;
   const phone = request.phoneOnFile ?? 'no number on file: meet in person or on video';
   const expiresAt = request.pass?.expiresAt ?? request.expiresAt;
-  const withPass = request.state === 'pass_issued' || request.state === 'delivered';
+  const withPass = PASS_STATES.has(request.state);
   const start = futureStart(request);
   // A future-dated pass expires on another day than today: say the day too.
   const until = start ? localDateTime(expiresAt) : localTime(expiresAt);

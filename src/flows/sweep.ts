@@ -2,7 +2,7 @@
  * The periodic check, safe on several instances at once: every change goes through a
  * compare-and-swap, so whichever instance gets there first makes it and the others see it done.
  */
-import { isOpen, WAITING_STATES, type TapRequest } from '../domain/request.js';
+import { isOpen, PASS_STATES, WAITING_STATES, type TapRequest } from '../domain/request.js';
 import { SYSTEM, isExpired } from '../domain/stateMachine.js';
 import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
@@ -88,10 +88,11 @@ async function sweepOne(services: Services, request: TapRequest): Promise<void> 
   if (request.pass && !request.pass.scrubbedAt && passCardDue(request, now)) {
     await scrubPassCard(services, request.id, SYSTEM);
   }
-  if (request.state === 'pass_issued' || request.state === 'delivered') {
+  if (PASS_STATES.has(request.state)) {
     const methods = await services.directory.listAuthMethods(request.requester.id);
     if (newAuthenticators(request, methods).length > 0) {
-      await complete(services, { requestId: request.id, from: SYSTEM, slot: 'requester' }, SYSTEM);
+      const click = { requestId: request.id, from: SYSTEM, slot: 'requester' } as const;
+      await complete(services, click, SYSTEM, methods);
     }
   }
 }

@@ -10,25 +10,25 @@ export const toggleCheck = requestAction({
   slot: 'channel',
   schema: z.object({ check: z.string().min(1).max(64), done: cardFlag }),
   run: (services, click, { check, done }) =>
-    actOnRequest(services, click, () => [{ type: 'tick', check, done }]),
+    actOnRequest(services, click, [{ type: 'tick', check, done }]),
 });
 
 export const reviewFlags = requestAction({
   verb: VERBS.reviewFlags,
   slot: 'channel',
-  run: (services, click) => actOnRequest(services, click, () => [{ type: 'review_flags' }]),
+  run: (services, click) => actOnRequest(services, click, [{ type: 'review_flags' }]),
 });
 
 export const assign = requestAction({
   verb: VERBS.assign,
   slot: 'channel',
-  run: (services, click) => actOnRequest(services, click, () => [{ type: 'assign' }]),
+  run: (services, click) => actOnRequest(services, click, [{ type: 'assign' }]),
 });
 
 export const unassign = requestAction({
   verb: VERBS.unassign,
   slot: 'channel',
-  run: (services, click) => actOnRequest(services, click, () => [{ type: 'unassign' }]),
+  run: (services, click) => actOnRequest(services, click, [{ type: 'unassign' }]),
 });
 
 export const approve = requestAction({
@@ -43,6 +43,5 @@ export const deny = requestAction({
   verb: VERBS.deny,
   slot: 'channel',
   schema: reasonSchema,
-  run: (services, click, { reason }) =>
-    actOnRequest(services, click, () => [{ type: 'deny', reason }]),
+  run: (services, click, { reason }) => actOnRequest(services, click, [{ type: 'deny', reason }]),
 });

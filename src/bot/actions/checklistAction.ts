@@ -1,64 +1,14 @@
 /**
- * The shared front of clicks on a checklist card and of the cards that start one: parse the
- * untrusted card data, run the flow, and turn failures outside TapDesk (Graph, the store) into
- * a card a person can act on.
+ * The front of clicks on a checklist card: like a request card's (see requestAction.ts), with a
+ * checklist id instead of a request id.
  */
-import type { AdaptiveCardInvokeResponse, Attachment, TurnContext } from 'botbuilder';
+import type { Attachment } from 'botbuilder';
 import { z } from 'zod';
-import { renderCard } from '../../cards.js';
-import type { CardRef } from '../../domain/request.js';
-import { audit } from '../../flows/audit.js';
 import type { ChecklistClick } from '../../flows/plannedChange.js';
 import type { Services } from '../../services.js';
-import { cardResponse } from '../invokeResponses.js';
-import type { ActionRequest, CardAction } from '../types.js';
+import type { CardAction } from '../types.js';
 import type { Verb } from '../verbs.js';
-import { outsideFailure } from './requestAction.js';
-
-/** The card that was clicked, which the answer replaces. */
-export const clickedCard = (turn: TurnContext): CardRef => ({
-  conversationId: turn.activity.conversation.id,
-  activityId: turn.activity.replyToId ?? turn.activity.id ?? '',
-});
-
-/** Refuses card data that does not parse: audited, and nothing is changed. */
-export async function malformed(
-  request: ActionRequest,
-  verb: Verb,
-): Promise<AdaptiveCardInvokeResponse> {
-  await audit(request.services, {
-    request: null,
-    actor: request.from,
-    action: verb,
-    outcome: 'refused',
-    reason: 'malformed card data',
-  });
-  return cardResponse(
-    renderCard('notice', {
-      title: 'Nothing was changed',
-      text: 'TapDesk cannot act on this card: its data is incomplete or was altered. Use the latest card TapDesk sent you, or type help.',
-      tone: 'warning',
-    }),
-  );
-}
-
-/** Runs `work` and answers with its card, or with a notice when Graph or the store failed. */
-export async function answer(
-  services: Services,
-  verb: Verb,
-  work: () => Promise<Attachment>,
-): Promise<AdaptiveCardInvokeResponse> {
-  try {
-    return cardResponse(await work());
-  } catch (error) {
-    const text = outsideFailure(error);
-    if (text === undefined) throw error;
-    services.logger.warn({ verb, reason: text }, 'card action could not run');
-    return cardResponse(
-      renderCard('notice', { title: 'Nothing was changed', text, tone: 'warning' }),
-    );
-  }
-}
+import { answer, clickedCard, malformed } from './requestAction.js';
 
 const checklistIdSchema = z.object({ checklistId: z.uuid() });
 

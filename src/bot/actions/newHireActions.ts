@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { requestNewHirePass as ask } from '../../flows/newHire.js';
 import type { CardAction } from '../types.js';
 import { VERBS } from '../verbs.js';
-import { answer, clickedCard, malformed } from './checklistAction.js';
+import { answer, clickedCard, malformed } from './requestAction.js';
 
 const newHireSchema = z.object({
   newHireId: z.string().min(1).max(100),

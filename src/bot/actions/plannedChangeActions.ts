@@ -10,7 +10,8 @@ import { cardResponse } from '../invokeResponses.js';
 import type { CardAction } from '../types.js';
 import { VERBS } from '../verbs.js';
 import { cardFlag } from './cardInputs.js';
-import { answer, checklistAction, clickedCard, malformed } from './checklistAction.js';
+import { checklistAction } from './checklistAction.js';
+import { answer, clickedCard, malformed } from './requestAction.js';
 
 /** The welcome card's "I'm getting a new phone" button: the same card as typing it. */
 export const newPhone: CardAction = {

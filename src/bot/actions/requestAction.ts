@@ -1,18 +1,19 @@
 /**
- * The shared front of every click on a request card: parse the untrusted card data, run the
- * flow, and turn what can go wrong outside TapDesk (Graph, the store) into a card a person can
- * act on. Each verb's file only names its flow.
+ * The shared front of every click on a request card (and the helpers checklist and start cards
+ * use too): parse the untrusted card data, run the flow, and turn what can go wrong outside
+ * TapDesk (Graph, the store) into a card a person can act on. Each verb's file only names its
+ * flow.
  */
-import type { AdaptiveCardInvokeResponse } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, Attachment, TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { renderCard } from '../../cards.js';
-import type { CardSlot } from '../../domain/request.js';
+import type { CardRef, CardSlot } from '../../domain/request.js';
 import { audit } from '../../flows/audit.js';
 import type { Click, ClickOutcome } from '../../flows/actOnRequest.js';
 import { DirectoryError, StoreUnavailableError } from '../../ports.js';
 import type { Services } from '../../services.js';
 import { cardResponse } from '../invokeResponses.js';
-import type { CardAction } from '../types.js';
+import type { ActionRequest, CardAction } from '../types.js';
 import type { Verb } from '../verbs.js';
 
 const requestIdSchema = z.object({ requestId: z.uuid() });
@@ -34,42 +35,18 @@ export function requestAction<S extends z.ZodObject | undefined = undefined>(
 ): CardAction {
   return {
     verb: spec.verb,
-    async handle({ from, data, services }): Promise<AdaptiveCardInvokeResponse> {
+    async handle(action): Promise<AdaptiveCardInvokeResponse> {
+      const { from, data, services } = action;
       const parsed = requestIdSchema.safeParse(data);
       const extra = spec.schema
         ? spec.schema.safeParse(data)
         : { success: true as const, data: {} };
-      if (!parsed.success || !extra.success) {
-        await audit(services, {
-          request: null,
-          actor: from,
-          action: spec.verb,
-          outcome: 'refused',
-          reason: 'malformed card data',
-        });
-        return cardResponse(
-          renderCard('notice', {
-            title: 'Nothing was changed',
-            text: 'TapDesk cannot act on this card: its data is incomplete or was altered. Use the latest card TapDesk sent you, or type help.',
-            tone: 'warning',
-          }),
-        );
-      }
+      if (!parsed.success || !extra.success) return malformed(action, spec.verb);
       const click: Click = { requestId: parsed.data.requestId, from, slot: spec.slot };
-      try {
+      return answer(services, spec.verb, async () => {
         const outcome = await spec.run(services, click, extra.data as Parsed<S>);
-        return cardResponse(outcome.card);
-      } catch (error) {
-        const text = outsideFailure(error);
-        if (text === undefined) throw error;
-        services.logger.warn(
-          { verb: spec.verb, requestId: click.requestId, reason: text },
-          'card action could not run',
-        );
-        return cardResponse(
-          renderCard('notice', { title: 'Nothing was changed', text, tone: 'warning' }),
-        );
-      }
+        return outcome.card;
+      });
     },
   };
 }
@@ -83,4 +60,49 @@ export function outsideFailure(error: unknown): string | undefined {
     return `TapDesk could not complete this because Microsoft Graph said no: ${error.message} Nothing was changed.`;
   }
   return undefined;
+}
+
+/** The card that was clicked, which the answer replaces. */
+export const clickedCard = (turn: TurnContext): CardRef => ({
+  conversationId: turn.activity.conversation.id,
+  activityId: turn.activity.replyToId ?? turn.activity.id ?? '',
+});
+
+/** Refuses card data that does not parse: audited, and nothing is changed. */
+export async function malformed(
+  request: ActionRequest,
+  verb: Verb,
+): Promise<AdaptiveCardInvokeResponse> {
+  await audit(request.services, {
+    request: null,
+    actor: request.from,
+    action: verb,
+    outcome: 'refused',
+    reason: 'malformed card data',
+  });
+  return cardResponse(
+    renderCard('notice', {
+      title: 'Nothing was changed',
+      text: 'TapDesk cannot act on this card: its data is incomplete or was altered. Use the latest card TapDesk sent you, or type help.',
+      tone: 'warning',
+    }),
+  );
+}
+
+/** Runs `work` and answers with its card, or with a notice when Graph or the store failed. */
+export async function answer(
+  services: Services,
+  verb: Verb,
+  work: () => Promise<Attachment>,
+): Promise<AdaptiveCardInvokeResponse> {
+  try {
+    return cardResponse(await work());
+  } catch (error) {
+    const text = outsideFailure(error);
+    if (text === undefined) throw error;
+    services.logger.warn({ verb, reason: text }, 'card action could not run');
+    return cardResponse(
+      renderCard('notice', { title: 'Nothing was changed', text, tone: 'warning' }),
+    );
+  }
 }

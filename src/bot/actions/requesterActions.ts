@@ -21,5 +21,5 @@ export const removeOldDevice = requestAction({
 export const cancelRequest = requestAction({
   verb: VERBS.cancelRequest,
   slot: 'requester',
-  run: (services, click) => actOnRequest(services, click, () => [{ type: 'cancel' }]),
+  run: (services, click) => actOnRequest(services, click, [{ type: 'cancel' }]),
 });

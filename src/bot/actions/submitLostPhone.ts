@@ -2,6 +2,7 @@ import { submitRequest } from '../../flows/submitRequest.js';
 import { cardResponse } from '../invokeResponses.js';
 import type { CardAction } from '../types.js';
 import { VERBS } from '../verbs.js';
+import { clickedCard } from './requestAction.js';
 
 /** Submit on the lost-phone offer: the offer card becomes the requester's status card. */
 export const submitLostPhone: CardAction = {
@@ -11,10 +12,7 @@ export const submitLostPhone: CardAction = {
       requester: from,
       kind: 'lost_phone',
       reason: 'Lost or broken phone',
-      card: {
-        conversationId: turn.activity.conversation.id,
-        activityId: turn.activity.replyToId ?? turn.activity.id ?? '',
-      },
+      card: clickedCard(turn),
     });
     return cardResponse(card);
   },
