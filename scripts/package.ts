@@ -7,23 +7,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { buildPackage, readAppIds } from '../src/cli/packageApp.js';
+import { loadEnvFileFlag } from '../src/cli/envFile.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}dist/tapdesk-teams-app.zip`;
 
-const envFlag = process.argv.indexOf('--env');
-if (envFlag >= 0) {
-  const file = process.argv[envFlag + 1];
-  if (!file) {
-    console.error('--env needs a file name, e.g. npm run package -- --env .env');
-    process.exit(1);
-  }
-  try {
-    process.loadEnvFile(file);
-  } catch {
-    console.error(`Cannot read the environment file ${file}`);
-    process.exit(1);
-  }
+const envProblem = loadEnvFileFlag(process.argv, 'package');
+if (envProblem) {
+  console.error(envProblem);
+  process.exit(1);
 }
 
 const ids = readAppIds(process.env);

@@ -4,20 +4,12 @@
  * required is not ok. Values already in the environment win over the file's.
  */
 import { formatReport, runDoctor } from './doctorChecks.js';
+import { loadEnvFileFlag } from './envFile.js';
 
-const envFlag = process.argv.indexOf('--env');
-if (envFlag >= 0) {
-  const file = process.argv[envFlag + 1];
-  if (!file) {
-    console.error('--env needs a file name, e.g. npm run doctor -- --env .env');
-    process.exit(1);
-  }
-  try {
-    process.loadEnvFile(file);
-  } catch {
-    console.error(`Cannot read the environment file ${file}`);
-    process.exit(1);
-  }
+const envProblem = loadEnvFileFlag(process.argv, 'doctor');
+if (envProblem) {
+  console.error(envProblem);
+  process.exit(1);
 }
 
 const report = await runDoctor({ env: process.env });

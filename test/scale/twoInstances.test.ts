@@ -19,6 +19,7 @@ import {
   postActivity,
   type From,
 } from '../support/activities.js';
+import { clicksOn, type Click } from './clicks.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startConnectorEmulator, type ConnectorEmulator } from '../support/connectorEmulator.js';
 import { PEOPLE, testClock, textOf, type TestClock } from '../support/scenario.js';
@@ -30,6 +31,7 @@ describe('two instances on one Azure Table store', () => {
   let azurite: Azurite;
   let directory: DirectoryEmulator;
   let connector: ConnectorEmulator;
+  let c: ReturnType<typeof clicksOn>;
   let clock: TestClock;
   let a: RunningTapDesk;
   let b: RunningTapDesk;
@@ -59,6 +61,7 @@ describe('two instances on one Azure Table store', () => {
     azurite = await startAzurite();
     directory = await startDirectoryEmulator({ seed: loadDemoTenant() });
     connector = await startConnectorEmulator();
+    c = clicksOn(connector);
     clock = testClock();
     [a, b] = [await instance(), await instance()];
   }, 30_000);
@@ -73,26 +76,7 @@ describe('two instances on one Azure Table store', () => {
   };
   const say = (bot: RunningTapDesk, who: From, text: string) =>
     postActivity(bot.url, message(text, who, { serviceUrl: connector.url }));
-  const click = (bot: RunningTapDesk, activity: ReturnType<typeof invoke>) =>
-    postActivity(bot.url, activity).then((r) => ({ ...r, text: textOf(r.body) }));
-  const personal = (who: From, verb: string, data: Record<string, unknown>, replyToId?: string) =>
-    invoke(verb, data, who, {
-      serviceUrl: connector.url,
-      conversationId: `a:personal-${who.aadObjectId}`,
-      ...(replyToId ? { replyToId } : {}),
-    });
-  const onChannelCard = (who: From, verb: string, data: Record<string, unknown>) => {
-    const created = connector.log.find(
-      (e) => e.op === 'create' && e.conversationId.startsWith(`${HELPDESK_CHANNEL};`),
-    );
-    if (!created) throw new Error('no channel card was posted');
-    return invoke(verb, data, who, {
-      serviceUrl: connector.url,
-      conversationId: created.conversationId,
-      replyToId: created.activityId,
-      channel: HELPDESK_CHANNEL,
-    });
-  };
+  const click = (bot: RunningTapDesk, activity: Click) => c.post(bot.url, activity);
 
   /** Ava asks on A, Maya confirms on B, Hugo ticks the checks on A then B. */
   async function readyToApprove(): Promise<string> {
@@ -100,7 +84,7 @@ describe('two instances on one Azure Table store', () => {
     const offer = connector.log.findLast(
       (e) => e.conversationId === `a:personal-${ava.aadObjectId}`,
     );
-    expect((await click(b, personal(ava, 'submitLostPhone', {}, offer?.activityId))).status).toBe(
+    expect((await click(b, c.personal(ava, 'submitLostPhone', {}, offer?.activityId))).status).toBe(
       200,
     );
     await settle();
@@ -115,11 +99,11 @@ describe('two instances on one Azure Table store', () => {
     expect((await click(b, attest)).text).toContain('You answered');
     await click(
       a,
-      onChannelCard(hugo, 'toggleCheck', { requestId, check: 'callback', done: true }),
+      c.onChannelCard(hugo, 'toggleCheck', { requestId, check: 'callback', done: true }),
     );
     await click(
       b,
-      onChannelCard(hugo, 'toggleCheck', { requestId, check: 'identity', done: true }),
+      c.onChannelCard(hugo, 'toggleCheck', { requestId, check: 'identity', done: true }),
     );
     await settle();
     expect((await b.services.store.getRequest(requestId))?.state).toBe('awaiting_approval');
@@ -128,10 +112,10 @@ describe('two instances on one Azure Table store', () => {
 
   it('two agents approving on two instances at once, a replay and two sweeps make one pass', async () => {
     const requestId = await readyToApprove();
-    const hugoApproves = onChannelCard(hugo, 'approve', { requestId });
+    const hugoApproves = c.onChannelCard(hugo, 'approve', { requestId });
     const [first, second] = await Promise.all([
       click(a, hugoApproves),
-      click(b, onChannelCard(hana, 'approve', { requestId })),
+      click(b, c.onChannelCard(hana, 'approve', { requestId })),
     ]);
     await settle();
     const replay = await click(b, hugoApproves);
@@ -175,7 +159,7 @@ describe('two instances on one Azure Table store', () => {
     let during: { status: number; text: string };
     try {
       expect((await fetch(`${a.url}/readyz`)).status).toBe(503);
-      during = await click(a, onChannelCard(hugo, 'approve', { requestId }));
+      during = await click(a, c.onChannelCard(hugo, 'approve', { requestId }));
     } finally {
       azurite.resume();
     }
@@ -186,7 +170,7 @@ describe('two instances on one Azure Table store', () => {
     expect(after?.etag).toBe(before?.etag);
     expect(directory.callsTo('POST', TAP_POST)).toHaveLength(0);
 
-    const again = await click(b, onChannelCard(hugo, 'approve', { requestId }));
+    const again = await click(b, c.onChannelCard(hugo, 'approve', { requestId }));
     expect(again.text).toContain('Approved, creating the pass');
     await settle();
     expect(directory.callsTo('POST', TAP_POST)).toHaveLength(1);

@@ -14,13 +14,8 @@ import {
 import { loadDemoTenant } from '../../src/demo/tenantSeed.js';
 import type { Store } from '../../src/ports.js';
 import { AzureTablesStore } from '../../src/store/azureTables.js';
-import {
-  HELPDESK_CHANNEL,
-  invoke,
-  message,
-  postActivity,
-  type From,
-} from '../support/activities.js';
+import { HELPDESK_CHANNEL, invoke, message, postActivity } from '../support/activities.js';
+import { clicksOn, type Click } from './clicks.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startConnectorEmulator, type ConnectorEmulator } from '../support/connectorEmulator.js';
 import { PEOPLE, textOf } from '../support/scenario.js';
@@ -52,6 +47,7 @@ describe('two TapDesk processes on one Azure Table store', () => {
   let azurite: Azurite;
   let directory: DirectoryEmulator;
   let connector: ConnectorEmulator;
+  let c: ReturnType<typeof clicksOn>;
   let store: Store;
   const bots: BotProcess[] = [];
 
@@ -90,6 +86,7 @@ describe('two TapDesk processes on one Azure Table store', () => {
     azurite = await startAzurite();
     directory = await startDirectoryEmulator({ seed: loadDemoTenant() });
     connector = await startConnectorEmulator();
+    c = clicksOn(connector);
     bots.push(await startBot(), await startBot());
     store = await AzureTablesStore.open({ connectionString: azurite.connectionString });
   }, 60_000);
@@ -108,35 +105,16 @@ describe('two TapDesk processes on one Azure Table store', () => {
   }, 30_000);
 
   const [a, b] = [() => bots[0]!, () => bots[1]!];
-  const post = (bot: BotProcess, activity: ReturnType<typeof invoke>) =>
-    postActivity(bot.url, activity).then((r) => ({ ...r, text: textOf(r.body) }));
-  const personal = (who: From, verb: string, data: Record<string, unknown>, replyToId?: string) =>
-    invoke(verb, data, who, {
-      serviceUrl: connector.url,
-      conversationId: `a:personal-${who.aadObjectId}`,
-      ...(replyToId ? { replyToId } : {}),
-    });
-  const onChannelCard = (who: From, verb: string, data: Record<string, unknown>) => {
-    const created = connector.log.find(
-      (e) => e.op === 'create' && e.conversationId.startsWith(`${HELPDESK_CHANNEL};`),
-    );
-    if (!created) throw new Error('no channel card was posted');
-    return invoke(verb, data, who, {
-      serviceUrl: connector.url,
-      conversationId: created.conversationId,
-      replyToId: created.activityId,
-      channel: HELPDESK_CHANNEL,
-    });
-  };
+  const post = (bot: BotProcess, activity: Click) => c.post(bot.url, activity);
 
   it('approve on both at once, a replay on the other, sweeps on both: one pass and one trail', async () => {
     await postActivity(a().url, message('I lost my phone', ava, { serviceUrl: connector.url }));
     const offer = connector.log.findLast(
       (e) => e.conversationId === `a:personal-${ava.aadObjectId}`,
     );
-    expect((await post(b(), personal(ava, 'submitLostPhone', {}, offer?.activityId))).status).toBe(
-      200,
-    );
+    expect(
+      (await post(b(), c.personal(ava, 'submitLostPhone', {}, offer?.activityId))).status,
+    ).toBe(200);
     const requestId = await until('the request to be stored', async () => {
       const [request] = await store.listOpenRequests();
       return request?.cards.channel ? request.id : undefined;
@@ -154,18 +132,18 @@ describe('two TapDesk processes on one Azure Table store', () => {
     );
     await post(
       b(),
-      onChannelCard(hugo, 'toggleCheck', { requestId, check: 'callback', done: true }),
+      c.onChannelCard(hugo, 'toggleCheck', { requestId, check: 'callback', done: true }),
     );
     await post(
       a(),
-      onChannelCard(hugo, 'toggleCheck', { requestId, check: 'identity', done: true }),
+      c.onChannelCard(hugo, 'toggleCheck', { requestId, check: 'identity', done: true }),
     );
     expect((await store.getRequest(requestId))?.state).toBe('awaiting_approval');
 
-    const hugoApproves = onChannelCard(hugo, 'approve', { requestId });
+    const hugoApproves = c.onChannelCard(hugo, 'approve', { requestId });
     const [first, second] = await Promise.all([
       post(a(), hugoApproves),
-      post(b(), onChannelCard(hana, 'approve', { requestId })),
+      post(b(), c.onChannelCard(hana, 'approve', { requestId })),
     ]);
     const issued = await until('the pass to be recorded', async () => {
       const request = await store.getRequest(requestId);
