@@ -57,12 +57,17 @@ export async function complete(
   if (!applied.ok) return refused(click, applied.request, applied.refusal, actor);
   const { request } = applied;
   await deleteLeftoverPass(services, request);
-  const scrubbed = (await scrubPassCard(services, request.id, SYSTEM)) ?? request;
+  const justScrubbed = await scrubPassCard(services, request.id, SYSTEM);
+  const scrubbed = justScrubbed ?? request;
   const oldDevices = oldAuthenticators(
     scrubbed,
     methods ?? (await services.directory.listAuthMethods(request.requester.id)),
   );
-  await refreshCards(services, scrubbed, { oldDevices });
+  // A scrub just now already put the completed state on the agent's card.
+  await refreshCards(services, scrubbed, {
+    oldDevices,
+    ...(justScrubbed ? { skip: 'agent' as const } : {}),
+  });
   const card =
     click.slot === 'requester'
       ? renderCard('requestStatus', requesterCardData(scrubbed, '', oldDevices))

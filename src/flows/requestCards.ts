@@ -367,31 +367,29 @@ export async function refreshCards(
   request: TapRequest,
   options: { skip?: CardSlot; oldDevices?: RequestStatusCardData['oldDevices'] } = {},
 ): Promise<void> {
-  const updates: [CardSlot, Attachment][] = [];
-  const { cards } = request;
-  if (cards.channel) updates.push(['channel', cardFor('channel', request)]);
-  if (cards.manager) updates.push(['manager', cardFor('manager', request)]);
-  if (cards.requester) {
-    updates.push([
-      'requester',
+  const render: Partial<Record<CardSlot, () => Attachment>> = {
+    channel: () => cardFor('channel', request),
+    manager: () => cardFor('manager', request),
+    requester: () =>
       renderCard('requestStatus', requesterCardData(request, '', options.oldDevices)),
-    ]);
-  }
-  if (cards.agent && request.pass?.scrubbedAt) updates.push(['agent', cardFor('agent', request)]);
+    ...(request.pass?.scrubbedAt ? { agent: () => cardFor('agent', request) } : {}),
+  };
+  const slots = (Object.keys(render) as CardSlot[]).filter(
+    (slot) => slot !== options.skip && request.cards[slot] !== undefined,
+  );
   await Promise.all(
-    updates
-      .filter(([slot]) => slot !== options.skip)
-      .map(async ([slot, card]) => {
-        const ref = cards[slot];
-        if (!ref) return;
-        try {
-          await services.messenger.update(ref, { attachments: [card] });
-        } catch (error) {
-          services.logger.warn(
-            { requestId: request.id, slot, error: errorSummary(error) },
-            'could not update a card',
-          );
-        }
-      }),
+    slots.map(async (slot) => {
+      const ref = request.cards[slot];
+      const card = render[slot];
+      if (!ref || !card) return;
+      try {
+        await services.messenger.update(ref, { attachments: [card()] });
+      } catch (error) {
+        services.logger.warn(
+          { requestId: request.id, slot, error: errorSummary(error) },
+          'could not update a card',
+        );
+      }
+    }),
   );
 }

@@ -4,7 +4,7 @@ import type { Actor } from '../domain/stateMachine.js';
 import { errorSummary } from '../logger.js';
 import type { Services } from '../services.js';
 import { applyEvents } from './applyEvent.js';
-import { agentCardData, refreshCards } from './requestCards.js';
+import { agentCardData } from './requestCards.js';
 
 /**
  * Replaces the agent's pass card with one that no longer shows the pass, then records the
@@ -39,8 +39,7 @@ export async function scrubPassCard(
       return undefined;
     }
   }
+  // The other cards do not show whether the pass is on screen: only the agent's changed.
   const scrubbed = await applyEvents(services, requestId, [{ type: 'scrub' }], actor);
-  if (!scrubbed.ok) return undefined;
-  await refreshCards(services, scrubbed.request);
-  return scrubbed.request;
+  return scrubbed.ok ? scrubbed.request : undefined;
 }
