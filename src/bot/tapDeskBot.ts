@@ -132,7 +132,7 @@ export class TapDeskBot extends TeamsActivityHandler {
     const scope = scopeOf(turn);
     const command = this.commands.find((c) => c.scopes.includes(scope) && c.matches(text));
     if (command) {
-      await command.handle(turn, this.services);
+      await command.handle(turn, this.services, text);
       return;
     }
     await turn.sendActivity(

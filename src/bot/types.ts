@@ -13,7 +13,8 @@ export interface Command {
   scopes: readonly Scope[];
   /** Whether the (trimmed, lower-cased, mention-free) text asks for this command. */
   matches(text: string): boolean;
-  handle(turn: TurnContext, services: Services): Promise<void>;
+  /** `text` is what `matches` saw: trimmed, lower-cased, without the mention. */
+  handle(turn: TurnContext, services: Services, text: string): Promise<void>;
 }
 
 /** One `Action.Execute` click, with everything the handler may trust. */

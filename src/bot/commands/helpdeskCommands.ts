@@ -49,10 +49,9 @@ export const historyCommand: Command = {
   description: "A request's audit trail (helpdesk)",
   scopes: ['personal', 'team'],
   matches: (text) => /^history\b/.test(text),
-  handle: (turn, services) =>
+  handle: (turn, services, text) =>
     helpdeskOnly(turn, services, 'history', async () => {
-      const text = (turn.activity.text ?? '').replace(/<[^>]*>/g, ' ').toLowerCase();
-      const id = HISTORY.exec(text.replace(/^.*?(history)/, 'history'))?.[1];
+      const id = HISTORY.exec(text)?.[1];
       if (!id) {
         await turn.sendActivity('Say "history" and the request id from the bottom of its card.');
         return;
